@@ -1,0 +1,192 @@
+"""Command line: `python -m nst CONTENT STYLE [STYLE ...] -o OUT.png`.
+
+Options mirror the settings; only the ones given override the chosen preset.
+Bad input ends with a one-line message on stderr and a non-zero exit code,
+never a traceback. Whatever happens after the first frame, an image is saved:
+a diverged run, a deadline or Ctrl-C still writes the last good image.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+import time
+from pathlib import Path
+
+from PIL import Image
+
+from .animation import FORMATS, save_animation
+from .errors import NSTError, RunFailedError
+from .extractors import BACKBONES
+from .presets import PRESETS, preset
+from .settings import COLOR_MODES, DEVICES, INITS, OPTIMIZERS, PRECISIONS
+from .stylize import Progress, stylize
+
+EXIT_BAD_INPUT = 1
+EXIT_RUN_FAILED = 3
+EXIT_INTERRUPTED = 130
+
+
+def floats(text: str) -> tuple[float, ...]:
+    """Parse "1,0.5,2" into a tuple of floats."""
+    try:
+        return tuple(float(part) for part in text.split(","))
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(f"expected comma-separated numbers, got {text!r}") from error
+
+
+def names(text: str) -> tuple[str, ...]:
+    return tuple(part.strip() for part in text.split(",") if part.strip())
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m nst",
+        description="Neural style transfer (Gatys et al. 2016): repaint CONTENT in the style of STYLE.",
+    )
+    parser.add_argument("content", help="photo to repaint")
+    parser.add_argument("styles", nargs="+", metavar="style", help="one or more style images")
+    parser.add_argument("-o", "--output", required=True, help="where to write the result (.png recommended)")
+    parser.add_argument("--preset", choices=list(PRESETS), default="vgg19", help="starting settings (default vgg19)")
+    parser.add_argument("--backbone", choices=BACKBONES, help="feature network (default: the embedded vgg19)")
+    parser.add_argument("--size", type=int, help="long side of the output in pixels (default 512)")
+    parser.add_argument("--steps", type=int, help="optimisation steps in total")
+    parser.add_argument("--strength", "--style-weight", dest="style_strength", type=float,
+                        help="style strength; 1 is the preset's balance, same look at every size")
+    parser.add_argument("--style-layer-weights", type=floats, help="expert: weight per style layer, comma-separated")
+    parser.add_argument("--style-layers", type=names, help="expert: style layer names, comma-separated")
+    parser.add_argument("--content-layer", help="expert: content layer name")
+    parser.add_argument("--content-weight", type=float, help="expert: content weight")
+    parser.add_argument("--tv-weight", type=float, help="expert: total-variation (smoothness) weight")
+    parser.add_argument("--style-scale", type=float, help="style image size relative to the output (default 1)")
+    parser.add_argument("--blend", type=floats, dest="style_blend", help="blend weights of several styles, e.g. 2,1")
+    parser.add_argument("--preserve-color", choices=COLOR_MODES, help="keep the photo's colours")
+    parser.add_argument("--optimizer", choices=OPTIMIZERS)
+    parser.add_argument("--lr", type=float, dest="learning_rate", help="learning rate")
+    parser.add_argument("--init", choices=INITS, help="start from the content, noise, or --init-image")
+    parser.add_argument("--init-image", help="image to start from (implies --init image)")
+    parser.add_argument("--seed", type=int)
+    multiscale = parser.add_mutually_exclusive_group()
+    multiscale.add_argument("--multiscale", dest="multiscale", action="store_true", default=None,
+                            help="coarse to fine (default above 256 px)")
+    multiscale.add_argument("--no-multiscale", dest="multiscale", action="store_false")
+    parser.add_argument("--device", choices=DEVICES)
+    parser.add_argument("--precision", choices=PRECISIONS)
+    parser.add_argument("--deadline", type=float, help="stop after this many seconds, keeping the image so far")
+    parser.add_argument("--save-every", nargs=2, metavar=("N", "DIR"), help="save every N-th step's image into DIR")
+    parser.add_argument("--animation", help="write the run's progress as an animation (.gif or .webp)")
+    parser.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    return parser
+
+
+SETTING_OPTIONS = (
+    "backbone", "size", "steps", "style_strength", "style_layer_weights", "style_layers", "content_layer",
+    "content_weight", "tv_weight", "style_scale", "style_blend", "preserve_color", "optimizer", "learning_rate",
+    "init", "seed", "multiscale", "device", "precision", "deadline",
+)
+
+
+class ProgressBar:
+    """A one-line progress bar on stderr, redrawn in place on a terminal."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
+        self.tty = sys.stderr.isatty()
+        self.last_line = 0.0
+
+    def show(self, p: Progress) -> None:
+        if not self.enabled:
+            return
+        width = 24
+        filled = round(width * p.step / p.total_steps)
+        line = (
+            f"[{'#' * filled}{'.' * (width - filled)}] {p.step}/{p.total_steps} "
+            f"scale {p.scale}/{p.scales} {p.size[0]}x{p.size[1]}  {p.iterations_per_second:.1f} it/s  "
+            f"{p.seconds_left:.0f}s left  loss {p.losses.get('total', float('nan')):.3g}"
+        )
+        if self.tty:
+            sys.stderr.write("\r" + line + "\x1b[K")
+            if p.done:
+                sys.stderr.write("\n")
+        elif p.done or time.monotonic() - self.last_line > 2.0:
+            sys.stderr.write(line + "\n")
+            self.last_line = time.monotonic()
+        sys.stderr.flush()
+
+
+def check_writable(path: Path) -> None:
+    if path.is_dir():
+        raise NSTError(f"{path} is a folder; give a file name such as result.png.")
+    if not path.parent.exists():
+        raise NSTError(f"The folder {path.parent} does not exist.")
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return run(args)
+    except NSTError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+
+
+def run(args: argparse.Namespace) -> int:
+    overrides = {name: getattr(args, name) for name in SETTING_OPTIONS if getattr(args, name) is not None}
+    if args.init_image:
+        overrides["init"] = "image"
+    save_every, save_dir = None, None
+    if args.save_every:
+        try:
+            save_every = int(args.save_every[0])
+        except ValueError:
+            raise NSTError(f"--save-every takes a number of steps first, got {args.save_every[0]!r}.") from None
+        if save_every < 1:
+            raise NSTError("--save-every needs a positive number of steps.")
+        save_dir = Path(args.save_every[1])
+        save_dir.mkdir(parents=True, exist_ok=True)
+    settings = preset(args.preset, **overrides)
+    if save_every:
+        settings = settings.replace(yield_every=math.gcd(save_every, settings.yield_every))
+    output = Path(args.output)
+    check_writable(output)
+    if args.animation:
+        animation = Path(args.animation)
+        check_writable(animation)
+        if animation.suffix.lower() not in FORMATS:
+            raise NSTError(f"--animation must end in .gif or .webp, not {animation.suffix or 'nothing'!r}.")
+
+    bar = ProgressBar(not args.quiet)
+    frames: list[Image.Image] = []
+    last: Progress | None = None
+    try:
+        for progress in stylize(args.content, args.styles, settings, init_image=args.init_image):
+            last = progress
+            bar.show(progress)
+            frame = progress.to_pil()
+            if args.animation:
+                frames.append(frame)
+            if save_dir is not None and (progress.step % save_every == 0 or progress.done):
+                frame.save(save_dir / f"step_{progress.step:05d}.png")
+    except RunFailedError as error:
+        print(f"\nerror: {error}", file=sys.stderr)
+        if error.last_image is not None:
+            Image.fromarray(error.last_image).save(output)
+            print(f"The last good image was saved to {output}.", file=sys.stderr)
+        return EXIT_RUN_FAILED
+    except KeyboardInterrupt:
+        if last is not None:
+            last.to_pil().save(output)
+            print(f"\nInterrupted; the image at step {last.step} was saved to {output}.", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    assert last is not None and last.done
+    last.to_pil().save(output)
+    if args.animation:
+        save_animation(frames, args.animation)
+    if not args.quiet:
+        note = " (deadline reached)" if last.stop_reason == "deadline" else ""
+        print(
+            f"Saved {output} ({last.size[0]}x{last.size[1]}) after {last.step} steps in {last.elapsed:.1f}s{note}.",
+            file=sys.stderr,
+        )
+    return 0

@@ -1,0 +1,71 @@
+"""Named starting points: the tuned VGG-19 default and the reference recipe.
+
+The three SqueezeNet presets are the numbers of a well-known course
+assignment (tuned at 192 px, Adam, 200 steps). That recipe optimises the
+ImageNet-normalised image with learning rate 3.0, dropping to 0.1; we
+optimise pixels in [0, 1], where one normalised unit is about 0.226 (the
+mean ImageNet standard deviation), so the rates are scaled by that factor.
+Its style image sizes (512, 224, 192 px against a 192 px output) become style
+scales relative to the output.
+"""
+
+from __future__ import annotations
+
+from .errors import SettingsError
+from .settings import Settings
+
+NORMALISED_UNIT = 0.226
+
+SQUEEZENET_COMMON = {
+    "backbone": "squeezenet",
+    "size": 192,
+    "steps": 200,
+    "optimizer": "adam",
+    "learning_rate": 3.0 * NORMALISED_UNIT,
+    "final_learning_rate": 0.1 * NORMALISED_UNIT,
+    "lr_drop_at": 0.9,
+    "content_layer": "3",
+    "style_layers": ("1", "4", "6", "7"),
+    "reference_size": 192,
+    "multiscale": False,
+    "average": False,
+}
+
+PRESETS: dict[str, dict[str, object]] = {
+    "vgg19": {},
+    "composition-vii": {
+        **SQUEEZENET_COMMON,
+        "style_scale": 512 / 192,
+        "content_weight": 5e-2,
+        "style_layer_weights": (20000.0, 500.0, 12.0, 1.0),
+        "tv_weight": 5e-2,
+    },
+    "the-scream": {
+        **SQUEEZENET_COMMON,
+        "style_scale": 224 / 192,
+        "content_weight": 3e-2,
+        "style_layer_weights": (200000.0, 800.0, 12.0, 1.0),
+        "tv_weight": 2e-2,
+    },
+    "starry-night": {
+        **SQUEEZENET_COMMON,
+        "style_scale": 1.0,
+        "content_weight": 6e-2,
+        "style_layer_weights": (300000.0, 1000.0, 15.0, 3.0),
+        "tv_weight": 2e-2,
+    },
+}
+
+PRESET_TITLES = {
+    "vgg19": "VGG-19 (default, embedded)",
+    "composition-vii": "SqueezeNet: Composition VII recipe",
+    "the-scream": "SqueezeNet: The Scream recipe",
+    "starry-night": "SqueezeNet: Starry Night recipe",
+}
+
+
+def preset(name: str, **overrides: object) -> Settings:
+    """Settings of preset `name`, with `overrides` applied on top."""
+    if name not in PRESETS:
+        raise SettingsError(f"Unknown preset {name!r}; choose from {', '.join(PRESETS)}.")
+    return Settings(**{**PRESETS[name], **overrides})

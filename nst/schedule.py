@@ -1,0 +1,70 @@
+"""Coarse-to-fine plans and size-invariant loss weights.
+
+Optimising a small image first gets the large structures of the style into
+place cheaply; each finer scale then only adds detail. Most steps go to the
+small, cheap scales: a scale gets steps in proportion to how much smaller it
+is than the output, so the cost per scale stays roughly level.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from .images import size_for_long_side
+from .settings import Settings
+
+SCALE_STEP = math.sqrt(2.0)
+
+
+@dataclass(frozen=True)
+class Scale:
+    """One stage of a run: working size (width, height) and its number of steps."""
+
+    size: tuple[int, int]
+    steps: int
+
+    @property
+    def long_side(self) -> int:
+        return max(self.size)
+
+
+def scale_sizes(target: int, smallest: int) -> list[int]:
+    """Long sides from the smallest up to `target`, growing by about sqrt(2)."""
+    sides = [target]
+    while sides[-1] / SCALE_STEP >= smallest - 0.5:
+        sides.append(round(sides[-1] / SCALE_STEP))
+    return sides[::-1]
+
+
+def plan_scales(settings: Settings, content_size: tuple[int, int]) -> list[Scale]:
+    """The scales of a run over an image of `content_size`, steps shared out.
+
+    Every scale gets at least one step; the total is exactly `settings.steps`
+    (or the number of scales, if that is larger).
+    """
+    if not settings.use_multiscale:
+        return [Scale(size_for_long_side(content_size, settings.size), settings.steps)]
+    sides = scale_sizes(settings.size, settings.min_scale)
+    sides = sides[-settings.steps :]
+    shares = [settings.size / side for side in sides]
+    total = sum(shares)
+    steps = [max(1, math.floor(settings.steps * share / total)) for share in shares]
+    # Hand the steps lost to rounding to the coarsest scales, where they are cheapest.
+    index = 0
+    while sum(steps) < settings.steps:
+        steps[index % len(steps)] += 1
+        index += 1
+    return [Scale(size_for_long_side(content_size, side), n) for side, n in zip(sides, steps, strict=True)]
+
+
+def size_factor(settings: Settings, long_side: int) -> float:
+    """(reference_size / long_side)^2: what keeps summed terms size-invariant."""
+    return (settings.reference_size / long_side) ** 2
+
+
+def learning_rate_at(settings: Settings, step: int) -> float:
+    """The learning rate for 0-based `step`: dropped after `lr_drop_at` of the run."""
+    if settings.final_learning_rate is not None and step >= settings.lr_drop_at * settings.steps:
+        return settings.final_learning_rate
+    return settings.lr

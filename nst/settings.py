@@ -1,0 +1,140 @@
+"""The one settings object shared by the library, the command line and the app.
+
+A frozen dataclass with defaults that work offline and well (the embedded
+VGG-19, coarse to fine at 512 px), validated on construction so that a bad
+value is reported before any work starts, in words the user can act on.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+from .errors import SettingsError
+
+OPTIMIZERS = ("adam", "lbfgs")
+INITS = ("content", "noise", "image")
+COLOR_MODES = ("none", "luminance", "histogram")
+DEVICES = ("auto", "cpu", "cuda", "mps")
+PRECISIONS = ("auto", "fp32", "bf16")
+
+MIN_SIZE = 32
+MAX_SIZE = 4096
+MAX_STEPS = 5000
+DEFAULT_LEARNING_RATES = {"adam": 0.02, "lbfgs": 1.0}
+
+VGG_STYLE_LAYERS = ("relu1_1", "relu2_1", "relu3_1", "relu4_1", "relu5_1")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything that decides a stylisation run.
+
+    Weights are given as tuned at `reference_size` (long side, pixels). The
+    content and total-variation terms are sums over pixels, so the loop scales
+    their weights by (reference_size / long side)^2 at each size it works at;
+    the normalised Gram makes the style term size-free already. The balance
+    between the terms, and so the look, is then the same at every size.
+    """
+
+    backbone: str = "vgg19"
+    size: int = 512
+    steps: int = 200
+    optimizer: str = "adam"
+    learning_rate: float | None = None
+    final_learning_rate: float | None = None
+    lr_drop_at: float = 0.9
+    init: str = "content"
+    seed: int | None = 0
+
+    content_layer: str = "relu4_2"
+    # VGG-19 sees pixels on a 0-255 scale, so its summed terms are ~1e11;
+    # these weights bring them to hundreds, where L-BFGS's tolerances work.
+    content_weight: float = 1.0e-9
+    style_layers: tuple[str, ...] = VGG_STYLE_LAYERS
+    # Shallow layers weigh more: their Gram entries are smaller, and fine
+    # texture needs them (ratios 256:64:16:4:1, tuned on photos and paintings).
+    style_layer_weights: tuple[float, ...] = (2.048e-6, 5.12e-7, 1.28e-7, 3.2e-8, 8.0e-9)
+    style_strength: float = 1.0
+    tv_weight: float = 1.0e-3
+    normalize_gram: bool = True
+    reference_size: int = 512
+
+    style_scale: float = 1.0
+    style_blend: tuple[float, ...] = ()
+    preserve_color: str = "none"
+
+    multiscale: bool | None = None
+    min_scale: int = 128
+    average: bool = True
+    clamp: bool = True
+
+    yield_every: int = 5
+    deadline: float | None = None
+
+    device: str = "auto"
+    precision: str = "auto"
+    channels_last: bool | None = None
+
+    def __post_init__(self) -> None:
+        choose("backbone", self.backbone, ("vgg19", "squeezenet"))
+        choose("optimizer", self.optimizer, OPTIMIZERS)
+        choose("init", self.init, INITS)
+        choose("preserve_color", self.preserve_color, COLOR_MODES)
+        choose("device", self.device, DEVICES)
+        choose("precision", self.precision, PRECISIONS)
+        within("size", self.size, MIN_SIZE, MAX_SIZE)
+        within("steps", self.steps, 1, MAX_STEPS)
+        within("min_scale", self.min_scale, MIN_SIZE, MAX_SIZE)
+        within("reference_size", self.reference_size, MIN_SIZE, MAX_SIZE)
+        within("yield_every", self.yield_every, 1, MAX_STEPS)
+        within("lr_drop_at", self.lr_drop_at, 0.0, 1.0)
+        within("style_scale", self.style_scale, 0.1, 4.0)
+        for name in ("learning_rate", "final_learning_rate", "deadline"):
+            value = getattr(self, name)
+            if value is not None and not value > 0:
+                raise SettingsError(f"{name} must be positive, got {value}.")
+        for name in ("content_weight", "style_strength", "tv_weight"):
+            value = getattr(self, name)
+            if not 0 <= value < float("inf"):
+                raise SettingsError(f"{name} must be zero or positive and finite, got {value}.")
+        if not self.style_layers:
+            raise SettingsError("At least one style layer is needed.")
+        if len(self.style_layer_weights) != len(self.style_layers):
+            raise SettingsError(
+                f"{len(self.style_layers)} style layers but {len(self.style_layer_weights)} style layer weights: "
+                "give one weight per layer."
+            )
+        if any(not 0 <= w < float("inf") for w in self.style_layer_weights):
+            raise SettingsError("Style layer weights must be zero or positive and finite.")
+        blend = self.style_blend
+        if any(not 0 <= w < float("inf") for w in blend) or (blend and sum(blend) == 0):
+            raise SettingsError("Style blend weights must be non-negative and not all zero.")
+
+    @property
+    def lr(self) -> float:
+        """The learning rate in use: the explicit one or the optimiser's default."""
+        return self.learning_rate if self.learning_rate is not None else DEFAULT_LEARNING_RATES[self.optimizer]
+
+    @property
+    def use_multiscale(self) -> bool:
+        """Coarse to fine unless turned off; automatic above twice the smallest scale."""
+        if self.multiscale is None:
+            return self.size >= 2 * self.min_scale
+        return self.multiscale
+
+    def replace(self, **changes: object) -> Settings:
+        """A copy with `changes` applied and validated."""
+        return dataclasses.replace(self, **changes)
+
+
+def choose(name: str, value: object, options: tuple[str, ...]) -> None:
+    """Raise unless `value` is one of `options`."""
+    if value not in options:
+        raise SettingsError(f"{name} must be one of {', '.join(options)}; got {value!r}.")
+
+
+def within(name: str, value: float, low: float, high: float) -> None:
+    """Raise unless low <= value <= high."""
+    if not low <= value <= high:
+        raise SettingsError(f"{name} must be between {low:g} and {high:g}; got {value!r}.")

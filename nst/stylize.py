@@ -1,0 +1,386 @@
+"""The optimisation loop: a generator that turns a photo into a painting.
+
+`stylize` optimises the pixels of the output image (never the network) to
+minimise content + style + total-variation loss, and yields a `Progress`
+record every few steps and always at the end. Everything that shows progress
+(the web page, the command line, the benchmark) consumes this one generator.
+
+Closing the generator stops the work at its next step and frees its memory.
+A deadline ends the run early with the image reached so far; a loss that
+stops being finite raises `RunFailedError` carrying the last good image.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from PIL import Image
+from torch import Tensor
+
+from . import color
+from .device import Compute, resolve_compute
+from .errors import RunFailedError, SettingsError
+from .extractors import FeatureExtractor, get_extractor
+from .images import ImageSource, load_image, resize_long_side, to_array, to_tensor
+from .losses import content_loss, style_loss, tv_loss
+from .schedule import Scale, learning_rate_at, plan_scales, size_factor
+from .settings import Settings
+from .targets import blended_grams, style_grams
+
+# Largest style image fed to the network; beyond it style features only cost memory.
+MAX_STYLE_SIDE = 2048
+# Largest pixel change of the first L-BFGS step at each scale (see size_first_step).
+LBFGS_FIRST_STEP = 0.02
+# Decay of the running average of iterates shown and returned (Adam only).
+AVERAGE_DECAY = 0.9
+
+
+@dataclass(frozen=True)
+class Progress:
+    """One report from the loop: where it is, what it has, what it cost."""
+
+    step: int
+    total_steps: int
+    scale: int
+    scales: int
+    size: tuple[int, int]
+    image: np.ndarray = field(repr=False)
+    losses: dict[str, float]
+    elapsed: float
+    setup_seconds: float
+    iterations_per_second: float
+    seconds_left: float
+    device: str
+    precision: str
+    done: bool = False
+    stop_reason: str = ""
+
+    def to_pil(self) -> Image.Image:
+        """The current image as a PIL RGB image."""
+        return Image.fromarray(self.image, "RGB")
+
+
+@dataclass
+class ScaleInputs:
+    """What one scale optimises against: content, its features, style targets."""
+
+    content: Tensor
+    content_features: Tensor
+    style_targets: list[Tensor]
+    content_weight: float
+    tv_weight: float
+    style_weights: list[float]
+
+
+def as_image(source: ImageSource) -> Image.Image:
+    """Accept a loaded PIL image as is (in RGB), load anything else."""
+    if isinstance(source, Image.Image):
+        return source.convert("RGB")
+    return load_image(source)
+
+
+def as_list(styles: ImageSource | Sequence[ImageSource]) -> list[ImageSource]:
+    if isinstance(styles, (list, tuple)):
+        return list(styles)
+    return [styles]
+
+
+class Run:
+    """State of one stylisation: inputs, network, compute choices."""
+
+    def __init__(
+        self,
+        content: Image.Image,
+        styles: list[Image.Image],
+        settings: Settings,
+        compute: Compute,
+        extractor: FeatureExtractor,
+    ) -> None:
+        self.content = content
+        self.styles = styles
+        self.settings = settings
+        self.compute = compute
+        self.extractor = extractor
+        blend = settings.style_blend or (1.0,) * len(styles)
+        if len(blend) != len(styles):
+            raise SettingsError(f"{len(styles)} style images but {len(blend)} blend weights: give one per style.")
+        self.blend = blend
+
+    def tensor(self, image: Image.Image, size: tuple[int, int]) -> Tensor:
+        resized = image if image.size == size else image.resize(size, Image.Resampling.LANCZOS, reducing_gap=3.0)
+        return to_tensor(resized, self.compute.device)
+
+    def features(self, image: Tensor, layers: Sequence[str]) -> dict[str, Tensor]:
+        if self.compute.channels_last:
+            image = image.contiguous(memory_format=torch.channels_last)
+        with self.compute.autocast():
+            return self.extractor(image, layers)
+
+    def prepare(self, scale: Scale) -> ScaleInputs:
+        """Content tensor, content features and blended style targets at `scale`."""
+        s = self.settings
+        content = self.tensor(self.content, scale.size)
+        seen_content = color.luminance(content) if s.preserve_color == "luminance" else content
+        style_side = min(MAX_STYLE_SIDE, max(16, round(s.style_scale * scale.long_side)))
+        per_style = []
+        for style_image in self.styles:
+            style = to_tensor(resize_long_side(style_image, style_side), self.compute.device)
+            if s.preserve_color == "histogram":
+                style = color.match_histogram(style, content)
+            elif s.preserve_color == "luminance":
+                style = color.match_luminance(color.luminance(style), seen_content)
+            per_style.append(style_grams(self.extractor, style, s.style_layers, s.normalize_gram, self.compute))
+        with torch.no_grad():
+            content_features = self.features(seen_content, [s.content_layer])[s.content_layer].float()
+        factor = size_factor(s, scale.long_side)
+        return ScaleInputs(
+            content=content,
+            content_features=content_features,
+            style_targets=blended_grams(per_style, self.blend),
+            content_weight=s.content_weight * factor,
+            tv_weight=s.tv_weight * factor,
+            style_weights=[w * s.style_strength for w in s.style_layer_weights],
+        )
+
+    def losses(self, image: Tensor, inputs: ScaleInputs) -> tuple[Tensor, dict[str, Tensor]]:
+        """Total loss at `image`, and each term (style per layer) for reporting."""
+        s = self.settings
+        features = self.features(image, [s.content_layer, *s.style_layers])
+        style_features = [features[name].float() for name in s.style_layers]
+        content = features[s.content_layer].float()
+        terms = {"content": content_loss(inputs.content_weight, content, inputs.content_features)}
+        for index, name in enumerate(s.style_layers):
+            terms[f"style/{name}"] = style_loss(
+                style_features,
+                [index],
+                [inputs.style_targets[index]],
+                [inputs.style_weights[index]],
+                normalize=s.normalize_gram,
+            )
+        terms["tv"] = tv_loss(image, inputs.tv_weight)
+        total = sum(terms.values())
+        return total, terms
+
+    def shown(self, image: Tensor, inputs: ScaleInputs) -> Tensor:
+        """What the user sees: with luminance-only transfer, the photo's colours put back."""
+        if self.settings.preserve_color == "luminance":
+            return color.recombine(image, inputs.content)
+        return image.clamp(0, 1)
+
+    def initial(self, inputs: ScaleInputs, init_image: Image.Image | None) -> Tensor:
+        s = self.settings
+        if s.init == "noise":
+            generator = torch.Generator().manual_seed(s.seed) if s.seed is not None else None
+            image = torch.rand(inputs.content.shape, generator=generator).to(self.compute.device)
+        elif s.init == "image":
+            if init_image is None:
+                raise SettingsError("init 'image' needs an initial image.")
+            image = self.tensor(init_image, (inputs.content.shape[3], inputs.content.shape[2]))
+        else:
+            image = inputs.content.clone()
+        if s.preserve_color == "luminance":
+            image = color.luminance(image)
+        return image
+
+
+def report_losses(terms: dict[str, Tensor]) -> dict[str, float]:
+    values = {name: float(value.detach()) for name, value in terms.items()}
+    values["style"] = sum(v for k, v in values.items() if k.startswith("style/"))
+    values["total"] = values["content"] + values["style"] + values["tv"]
+    return values
+
+
+def stylize(
+    content: ImageSource,
+    styles: ImageSource | Sequence[ImageSource],
+    settings: Settings | None = None,
+    *,
+    init_image: ImageSource | None = None,
+) -> Iterator[Progress]:
+    """Stylise `content` with one or more `styles`, yielding `Progress` as it goes.
+
+    The last record has `done=True` and the final image; `stop_reason` is
+    "finished", or "deadline" when `settings.deadline` cut the run short.
+    """
+    started = time.perf_counter()
+    settings = settings or Settings()
+    content_image = as_image(content)
+    style_images = [as_image(style) for style in as_list(styles)]
+    if not style_images:
+        raise SettingsError("At least one style image is needed.")
+    start_image = as_image(init_image) if init_image is not None else None
+    compute = resolve_compute(settings.device, settings.precision, settings.channels_last)
+    extractor = get_extractor(settings.backbone, str(compute.device), compute.channels_last)
+    extractor.check_layers([settings.content_layer, *settings.style_layers])
+    run = Run(content_image, style_images, settings, compute, extractor)
+    scales = plan_scales(settings, content_image.size)
+    total_steps = sum(scale.steps for scale in scales)
+    use_average = settings.average and settings.optimizer == "adam"
+
+    step = 0
+    setup_seconds = 0.0
+    optimising_seconds = 0.0
+    image: Tensor | None = None
+    last_good: Tensor | None = None
+    losses: dict[str, float] = {}
+    stop_reason = "finished"
+
+    def record(scale_index: int, shown: Tensor, seconds_left: float, done: bool = False) -> Progress:
+        return Progress(
+            step=step,
+            total_steps=total_steps,
+            scale=scale_index + 1,
+            scales=len(scales),
+            size=(shown.shape[3], shown.shape[2]),
+            image=to_array(shown),
+            losses=dict(losses),
+            elapsed=time.perf_counter() - started,
+            setup_seconds=setup_seconds,
+            iterations_per_second=step / optimising_seconds if optimising_seconds > 0 else 0.0,
+            seconds_left=seconds_left,
+            device=str(compute.device),
+            precision=compute.precision,
+            done=done,
+            stop_reason=stop_reason if done else "",
+        )
+
+    try:
+        for scale_index, scale in enumerate(scales):
+            inputs = run.prepare(scale)
+            if image is None:
+                image = run.initial(inputs, start_image)
+                setup_seconds = time.perf_counter() - started
+            else:
+                image = F.interpolate(image, size=inputs.content.shape[2:], mode="bicubic", align_corners=False)
+                image = image.clamp(0, 1) if settings.clamp else image
+            image = image.detach().requires_grad_(True)
+            last_good = image.detach().clone()
+            optimizer = make_optimizer(settings, image)
+            average = torch.zeros_like(image) if use_average else None
+            scale_started = time.perf_counter()
+            for local_step in range(scale.steps):
+                step_started = time.perf_counter()
+                rate = learning_rate_at(settings, step)
+                for group in optimizer.param_groups:
+                    group["lr"] = rate
+                candidate = image.detach().clone()
+                total, terms = take_step(run, optimizer, image, inputs)
+                check_finite(total, step, last_good, run, inputs)
+                last_good = candidate
+                with torch.no_grad():
+                    if settings.clamp and settings.optimizer == "adam":
+                        image.clamp_(0, 1)
+                    if average is not None:
+                        average.mul_(AVERAGE_DECAY).add_(image, alpha=1 - AVERAGE_DECAY)
+                step += 1
+                losses = report_losses(terms)
+                now = time.perf_counter()
+                optimising_seconds += now - step_started
+                if settings.deadline is not None and now - started > settings.deadline:
+                    stop_reason = "deadline"
+                    break
+                if step % settings.yield_every == 0 and step < total_steps:
+                    per_step = (now - scale_started) / (local_step + 1)
+                    left = remaining_seconds(scales, scale_index, local_step + 1, per_step)
+                    yield record(scale_index, run.shown(current(image, average, local_step + 1), inputs), left)
+            if average is not None:
+                with torch.no_grad():
+                    image = current(image, average, local_step + 1)
+            if stop_reason == "deadline":
+                break
+        yield record(scale_index, run.shown(image.detach(), inputs), 0.0, done=True)
+    except torch.OutOfMemoryError as error:
+        raise out_of_memory(step, last_good, run, inputs) from error
+    except RuntimeError as error:
+        if "allocate" in str(error).lower() or "out of memory" in str(error).lower():
+            raise out_of_memory(step, last_good, run, inputs) from error
+        raise
+    finally:
+        if compute.device.type == "cuda":
+            torch.cuda.empty_cache()
+
+
+def take_step(
+    run: Run, optimizer: torch.optim.Optimizer, image: Tensor, inputs: ScaleInputs
+) -> tuple[Tensor, dict[str, Tensor]]:
+    """One optimiser step; returns the loss at the image before it, and its terms."""
+    terms: dict[str, Tensor] = {}
+
+    def closure() -> Tensor:
+        optimizer.zero_grad(set_to_none=True)
+        total, parts = run.losses(image, inputs)
+        total.backward()
+        # L-BFGS calls this again at trial points of its line search; report
+        # the loss at the iterate the step started from, which is a real image.
+        if not terms:
+            terms.update(parts)
+        return total
+
+    if isinstance(optimizer, torch.optim.LBFGS):
+        if not optimizer.state:
+            size_first_step(optimizer, closure)
+            terms.clear()
+        return optimizer.step(closure), terms
+    total = closure()
+    if torch.isfinite(total):
+        optimizer.step()
+    return total, terms
+
+
+def size_first_step(optimizer: torch.optim.LBFGS, closure) -> None:
+    """Make L-BFGS's first step move pixels by up to `LBFGS_FIRST_STEP`.
+
+    Its default first step (1 / |g|_1) is so tiny here that the curvature it
+    measures is meaningless, and the second step then overshoots by orders of
+    magnitude; a first step of visible size gives a curvature pair that works.
+    """
+    closure()
+    grad = optimizer.param_groups[0]["params"][0].grad
+    for group in optimizer.param_groups:
+        group["lr"] = LBFGS_FIRST_STEP * float(grad.abs().sum() / grad.abs().max().clamp_min(1e-12))
+
+
+def current(image: Tensor, average: Tensor | None, steps: int) -> Tensor:
+    """The running average of iterates (bias-corrected), or the iterate itself."""
+    if average is None:
+        return image.detach()
+    return (average / (1 - AVERAGE_DECAY**steps)).clamp(0, 1)
+
+
+def make_optimizer(settings: Settings, image: Tensor) -> torch.optim.Optimizer:
+    if settings.optimizer == "lbfgs":
+        return torch.optim.LBFGS([image], lr=settings.lr, max_iter=1, history_size=20)
+    return torch.optim.Adam([image], lr=settings.lr)
+
+
+def remaining_seconds(scales: list[Scale], index: int, done_here: int, per_step: float) -> float:
+    """Time left, assuming a step's cost grows with the pixel count of its scale."""
+    area = scales[index].size[0] * scales[index].size[1]
+    left = (scales[index].steps - done_here) * per_step
+    for later in scales[index + 1 :]:
+        left += later.steps * per_step * (later.size[0] * later.size[1]) / area
+    return left
+
+
+def check_finite(total: Tensor, step: int, last_good: Tensor | None, run: Run, inputs: ScaleInputs) -> None:
+    """Stop with the last good image when the loss is no longer a finite number."""
+    if torch.isfinite(total).item():
+        return
+    raise RunFailedError(
+        f"The optimisation diverged at step {step + 1} (the loss became {float(total.detach())}). "
+        "Lower the learning rate or the loss weights and try again; the last good image is kept.",
+        last_image=None if last_good is None else to_array(run.shown(last_good, inputs)),
+    )
+
+
+def out_of_memory(step: int, last_good: Tensor | None, run: Run, inputs: ScaleInputs | None) -> RunFailedError:
+    size = "" if inputs is None else f" at {inputs.content.shape[3]}x{inputs.content.shape[2]} pixels"
+    return RunFailedError(
+        f"Ran out of memory{size} (step {step + 1}). Choose a smaller output size or style scale.",
+        last_image=None if last_good is None or inputs is None else to_array(run.shown(last_good, inputs)),
+    )

@@ -1,0 +1,139 @@
+"""The optimisation generator end to end, on the real VGG-19 at small sizes."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from torchvision.models import squeezenet1_1
+
+from nst import RunFailedError, Settings, SettingsError, preset, stylize
+from nst.color import rgb_to_yiq
+from nst.extractors import get_extractor
+from nst.images import to_tensor
+
+from .factories import make_painting, make_photo
+
+SMALL = dict(size=64, steps=12, yield_every=3)
+
+
+def run_all(settings: Settings, content=None, styles=None, **kwargs):
+    return list(stylize(content or make_photo(), styles or make_painting(), settings, **kwargs))
+
+
+def test_streams_every_n_steps_and_ends_with_the_final_image():
+    records = run_all(Settings(**SMALL))
+    assert [r.step for r in records] == [3, 6, 9, 12]
+    assert [r.done for r in records] == [False, False, False, True]
+    final = records[-1]
+    assert final.stop_reason == "finished"
+    assert final.image.shape == (48, 64, 3) and final.image.dtype == np.uint8
+    assert final.size == (64, 48)
+    assert set(final.losses) >= {"content", "style", "tv", "total", "style/relu1_1", "style/relu5_1"}
+    assert final.iterations_per_second > 0 and final.elapsed >= final.setup_seconds > 0
+
+
+def test_style_loss_falls_and_the_picture_moves_towards_the_style():
+    records = run_all(Settings(size=64, steps=40, yield_every=5, multiscale=False))
+    first, last = records[0].losses, records[-1].losses
+    assert last["style"] < 0.5 * first["style"]
+    assert last["total"] < first["total"]
+    photo = np.asarray(make_photo().resize((64, 48))).astype(float)
+    assert np.abs(records[-1].image.astype(float) - photo).mean() > 5  # it changed visibly
+
+
+def test_multiscale_works_coarse_to_fine():
+    records = run_all(Settings(size=96, steps=9, yield_every=1, min_scale=48))
+    scales = [r.scale for r in records]
+    assert scales == sorted(scales) and records[-1].scales == 3
+    assert records[0].size[0] < records[-1].size[0] == 96
+
+
+def test_seed_makes_runs_repeatable():
+    settings = Settings(**SMALL, init="noise", seed=7)
+    a, b = run_all(settings)[-1].image, run_all(settings)[-1].image
+    assert np.array_equal(a, b)
+    c = run_all(settings.replace(seed=8))[-1].image
+    assert not np.array_equal(a, c)
+
+
+def test_closing_the_generator_stops_work_at_once():
+    calls = []
+    model = get_extractor("vgg19")
+    hook = model.body[0].register_forward_hook(lambda *_: calls.append(1))
+    try:
+        run = stylize(make_photo(), make_painting(), Settings(size=64, steps=500, yield_every=2))
+        next(run)
+        run.close()
+        after_close = len(calls)
+        with pytest.raises(StopIteration):
+            next(run)
+    finally:
+        hook.remove()
+    assert after_close == len(calls) and after_close < 20
+
+
+def test_deadline_returns_the_image_reached():
+    records = run_all(Settings(size=64, steps=5000, yield_every=10, deadline=1.0))
+    final = records[-1]
+    assert final.done and final.stop_reason == "deadline"
+    assert final.step < 5000 and final.image.shape == (48, 64, 3)
+
+
+def test_non_finite_loss_stops_with_the_last_good_image():
+    settings = Settings(size=64, steps=30, learning_rate=1e15, clamp=False, multiscale=False)
+    with pytest.raises(RunFailedError, match="diverged") as caught:
+        run_all(settings)
+    image = caught.value.last_image
+    assert image is not None and image.shape == (48, 64, 3) and image.dtype == np.uint8
+
+
+def test_overflowing_weights_fail_clearly_with_the_start_image():
+    with pytest.raises(RunFailedError, match="Lower the learning rate") as caught:
+        run_all(Settings(**SMALL, style_strength=1e38))
+    assert caught.value.last_image is not None
+
+
+def test_lbfgs_lowers_the_loss():
+    records = run_all(Settings(size=64, steps=10, yield_every=2, optimizer="lbfgs", multiscale=False))
+    assert records[-1].losses["total"] < records[0].losses["total"]
+
+
+def test_several_styles_with_blend_weights():
+    other = make_painting(seed=5).transpose(0)
+    records = run_all(Settings(**SMALL, style_blend=(2.0, 1.0)), styles=[make_painting(), other])
+    assert records[-1].done
+    with pytest.raises(SettingsError, match="blend"):
+        run_all(Settings(**SMALL, style_blend=(1.0,)), styles=[make_painting(), other])
+
+
+def test_luminance_mode_keeps_the_photos_colours():
+    photo = make_photo()
+    final = run_all(Settings(**SMALL, preserve_color="luminance"), content=photo)[-1]
+    result = rgb_to_yiq(to_tensor(final.to_pil()))
+    original = rgb_to_yiq(to_tensor(photo.resize((64, 48))))
+    chroma_error = (result[:, 1:] - original[:, 1:]).abs().mean().item()
+    luma_change = (result[:, :1] - original[:, :1]).abs().mean().item()
+    assert chroma_error < 0.02 < luma_change
+
+
+def test_histogram_mode_runs():
+    assert run_all(Settings(**SMALL, preserve_color="histogram"))[-1].done
+
+
+def test_start_from_a_given_image():
+    start = make_painting(seed=9)
+    records = run_all(Settings(size=64, steps=1, init="image"), init_image=start)
+    assert records[-1].done
+
+
+def test_squeezenet_preset_runs_with_saved_weights(tmp_path, monkeypatch):
+    monkeypatch.setenv("TORCH_HOME", str(tmp_path))
+    (tmp_path / "hub" / "checkpoints").mkdir(parents=True)
+    torch.save(squeezenet1_1(weights=None).state_dict(), tmp_path / "hub" / "checkpoints" / "squeezenet1_1-b8a52dc0.pth")
+    get_extractor.cache_clear()
+    try:
+        records = run_all(preset("starry-night", size=64, steps=10, yield_every=5))
+    finally:
+        get_extractor.cache_clear()
+    assert records[-1].done and records[-1].image.shape == (48, 64, 3)
