@@ -227,6 +227,7 @@ def stylize(
     optimising_seconds = 0.0
     image: Tensor | None = None
     last_good: Tensor | None = None
+    inputs: ScaleInputs | None = None
     losses: dict[str, float] = {}
     stop_reason = "finished"
 
@@ -315,8 +316,8 @@ def take_step(
         optimizer.zero_grad(set_to_none=True)
         total, parts = run.losses(image, inputs)
         total.backward()
-        # L-BFGS calls this again at trial points of its line search; report
-        # the loss at the iterate the step started from, which is a real image.
+        # L-BFGS may evaluate more than once in a step; report the loss at the
+        # iterate the step started from, which is a real image.
         if not terms:
             terms.update(parts)
         return total
