@@ -1,16 +1,18 @@
 """Reading, converting and resizing images: one loader for every caller.
 
-Uploads come from strangers, so the loader is defensive: it refuses oversized
-pixel counts before decoding, takes the first frame of animations, applies
-EXIF orientation, composites transparency on white, scales 16-bit images
-properly instead of clipping them, and converts CMYK and palette images to
-RGB. Every refusal is an `ImageInputError` whose message says what to do.
+Uploads come from strangers, so the loader is defensive: it reads only the
+formats it names, refuses oversized pixel counts before decoding, takes the
+first frame of animations, applies EXIF orientation, composites transparency
+on white, scales 16-bit images properly instead of clipping them, and converts
+CMYK and palette images to RGB. Every refusal is an `ImageInputError` whose
+message says what to do.
 """
 
 from __future__ import annotations
 
 import io
 import os
+import struct
 from pathlib import Path
 
 import numpy as np
@@ -28,6 +30,14 @@ MAX_PIXELS = 40_000_000
 MIN_SIDE = 16
 MAX_ASPECT = 10.0
 
+# Only the formats the messages promise. Every other Pillow plugin is a parser
+# that strangers' bytes could reach for no benefit (EPS even runs Ghostscript).
+FORMATS = ("PNG", "JPEG", "WEBP", "GIF", "BMP", "TIFF")
+
+# What Pillow's parsers raise on malformed bytes, while reading the header or
+# decoding: none of it is a bug of ours, all of it means "this file is damaged".
+DECODE_ERRORS = (OSError, ValueError, SyntaxError, EOFError, struct.error, IndexError, Image.DecompressionBombError)
+
 
 def open_image(source: ImageSource) -> Image.Image:
     """Open `source` lazily, turning every decoder complaint into `ImageInputError`."""
@@ -37,21 +47,25 @@ def open_image(source: ImageSource) -> Image.Image:
         if isinstance(source, bytes):
             if not source:
                 raise ImageInputError("The file is empty: please upload an image file (PNG, JPEG, WebP, ...).")
-            return Image.open(io.BytesIO(source))
+            return Image.open(io.BytesIO(source), formats=FORMATS)
         path = Path(source)
         if path.is_file() and path.stat().st_size == 0:
             raise ImageInputError(f"{path.name} is empty: please choose an image file (PNG, JPEG, WebP, ...).")
-        return Image.open(path)
+        return Image.open(path, formats=FORMATS)
     except FileNotFoundError as error:
         raise ImageInputError(f"No such file: {source}") from error
     except IsADirectoryError as error:
         raise ImageInputError(f"{source} is a folder, not an image file.") from error
+    except PermissionError as error:
+        raise ImageInputError(f"{source} cannot be read: permission denied.") from error
     except UnidentifiedImageError as error:
         raise ImageInputError(
             f"{describe(source)} is not an image we can read. Use a PNG, JPEG, WebP, GIF, BMP or TIFF file."
         ) from error
     except Image.DecompressionBombError as error:
         raise too_large(source) from error
+    except DECODE_ERRORS as error:
+        raise damaged(source, error) from error
 
 
 def describe(source: ImageSource) -> str:
@@ -59,6 +73,14 @@ def describe(source: ImageSource) -> str:
     if isinstance(source, (str, os.PathLike)):
         return Path(source).name
     return "The upload"
+
+
+def damaged(source: ImageSource, error: Exception) -> ImageInputError:
+    """The error for files that look like images but cannot be decoded."""
+    return ImageInputError(
+        f"{describe(source)} could not be decoded ({error}). The file may be truncated or damaged; "
+        "try saving it again as PNG or JPEG."
+    )
 
 
 def too_large(source: ImageSource, max_pixels: int = MAX_PIXELS) -> ImageInputError:
@@ -85,16 +107,29 @@ def check_dimensions(image: Image.Image, source: ImageSource, max_pixels: int = 
         )
 
 
+def grey_to_8_bit(array: np.ndarray, top: float) -> Image.Image:
+    """Scale float32 grey values in [0, top] to an 8-bit image, rounding.
+
+    Works in place: an 80 kB 16-bit PNG can hold 40 megapixels, and float64
+    with a temporary per operation would spend a gigabyte on them.
+    """
+    array *= 255.0 / top
+    array += 0.5
+    np.clip(array, 0, 255, out=array)
+    return Image.fromarray(array.astype(np.uint8), "L")
+
+
 def to_rgb(image: Image.Image) -> Image.Image:
     """Convert any mode to 8-bit RGB, compositing transparency on white."""
     if image.mode in ("I;16", "I;16B", "I;16L", "I;16N", "I"):
-        array = np.asarray(image, dtype=np.float64)
+        array = np.array(image, dtype=np.float32)
         top = 65535.0 if array.max() > 255 or image.mode.startswith("I;16") else 255.0
-        image = Image.fromarray(np.clip(array / top * 255.0 + 0.5, 0, 255).astype(np.uint8), "L")
+        image = grey_to_8_bit(array, top)
     elif image.mode == "F":
-        array = np.asarray(image, dtype=np.float64)
-        top = 1.0 if array.max() <= 1.0 else 255.0
-        image = Image.fromarray(np.clip(array / top * 255.0 + 0.5, 0, 255).astype(np.uint8), "L")
+        # Float files mark missing data with NaN: draw every non-finite value
+        # black, so none sways the 0-1 or 0-255 guess or casts to garbage.
+        array = np.nan_to_num(np.array(image, dtype=np.float32), copy=False, nan=0.0, posinf=0.0, neginf=0.0)
+        image = grey_to_8_bit(array, 1.0 if array.max() <= 1.0 else 255.0)
     has_alpha = image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info)
     if has_alpha:
         rgba = image.convert("RGBA")
@@ -118,11 +153,8 @@ def load_image(source: ImageSource, max_pixels: int = MAX_PIXELS) -> Image.Image
         image.load()
         image = ImageOps.exif_transpose(image) or image
         return to_rgb(image)
-    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as error:
-        raise ImageInputError(
-            f"{describe(source)} could not be decoded ({error}). The file may be truncated or damaged; "
-            "try saving it again as PNG or JPEG."
-        ) from error
+    except DECODE_ERRORS as error:
+        raise damaged(source, error) from error
 
 
 def size_for_long_side(size: tuple[int, int], long_side: int) -> tuple[int, int]:
