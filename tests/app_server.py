@@ -1,0 +1,36 @@
+"""Serve the web app on loopback inside the test process.
+
+In the same process the tests can read the app's own state (how many runs are
+computing) while a real server, a real queue and real HTTP sit in between.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import time
+from collections.abc import Callable, Iterator
+
+import app
+
+
+@contextlib.contextmanager
+def serve() -> Iterator[str]:
+    """Build the demo (queue sized from the environment as it is now), launch it, yield its URL."""
+    os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+    demo = app.build_demo()
+    _, url, _ = demo.launch(prevent_thread_lock=True, quiet=True, **app.launch_options())
+    try:
+        yield url
+    finally:
+        demo.close()
+
+
+def wait_until(condition: Callable[[], bool], timeout: float, interval: float = 0.05) -> bool:
+    """Poll `condition` until it holds or `timeout` seconds pass; whether it held."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(interval)
+    return condition()

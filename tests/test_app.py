@@ -1,0 +1,213 @@
+"""The web app end to end: a real server on loopback, driven by gradio_client.
+
+The server runs in this process, so a test can watch `app.ACTIVE_RUNS` and
+see a cancelled run really end, not just the client stop listening.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import gradio as gr
+import numpy as np
+import pytest
+from gradio_client import Client, handle_file
+from gradio_client.exceptions import AppError
+from PIL import Image
+
+import app
+import nst
+from nst.extractors import get_extractor
+
+from .app_server import serve, wait_until
+
+IMAGE, STATUS, LOSSES, COMPARISON, PNG, ANIMATION = range(6)
+
+
+@pytest.fixture(scope="module")
+def url():
+    with serve() as address:
+        yield address
+
+
+@pytest.fixture
+def client(url):
+    return Client(url, verbose=False)
+
+
+@pytest.fixture(autouse=True)
+def no_run_left_behind():
+    """Every test starts and ends with no run computing."""
+    assert wait_until(lambda: app.ACTIVE_RUNS.count == 0, timeout=30)
+    yield
+    assert wait_until(lambda: app.ACTIVE_RUNS.count == 0, timeout=30), "a run kept computing after its test"
+
+
+def submit(client: Client, photo: Path, painting: Path, **settings):
+    return client.submit(content=handle_file(str(photo)), style=handle_file(str(painting)), api_name="/stylize",
+                         **settings)
+
+
+def first_image(job) -> tuple:
+    """Iterate `job` until an update carries an image; that update."""
+    for output in job:
+        if output[IMAGE]:
+            return output
+    raise AssertionError(f"the job ended without an image: {job.status()}")
+
+
+def test_streams_images_then_the_final_one_at_the_requested_size(client, photo_path, painting_path, monkeypatch):
+    monkeypatch.setattr(app, "UPDATE_SECONDS", 0.0)  # show every step, so the count is the same on any machine
+    job = submit(client, photo_path, painting_path, size=80, steps=12)
+    outputs = list(job)
+    images = [output[IMAGE] for output in outputs if output[IMAGE]]
+    final = outputs[-1]
+    assert len(images) >= 4, [output[STATUS] for output in outputs]
+    assert outputs[0][STATUS].startswith("Preparing")
+    assert "**Step 1 / 12**" in outputs[1][STATUS] and "it/s" in outputs[1][STATUS]
+    assert final[STATUS].startswith("**Done**") and "12 steps" in final[STATUS]
+    assert Image.open(final[IMAGE]).size == (80, 60)
+    with Image.open(final[PNG]) as png:
+        assert png.format == "PNG" and png.size == (80, 60)
+        assert np.array_equal(np.asarray(png), np.asarray(Image.open(final[IMAGE]).convert("RGB")))
+    with Image.open(final[ANIMATION]) as animation:
+        # One frame per image shown (the WebP encoder merges frames that look alike).
+        assert 2 <= animation.n_frames <= len(images) and animation.size == (80, 60)
+    before, after = final[COMPARISON]
+    assert Image.open(before).size == Image.open(after).size == (80, 60)
+    assert {row[1] for row in final[LOSSES]["data"]} == {"total", "content", "style", "tv"}
+
+
+def test_keyword_call_with_every_other_parameter_at_its_default(client, photo_path, painting_path):
+    job = client.submit(content=handle_file(str(photo_path)), style=handle_file(str(painting_path)),
+                        api_name="/stylize")
+    try:
+        update = first_image(job)
+        # The product default runs coarse to fine, so the first image is at the coarsest scale.
+        assert f"/ {app.DEFAULT.steps}**" in update[STATUS] and "scale 1 of" in update[STATUS]
+        assert max(Image.open(update[IMAGE]).size) == app.DEFAULT.min_scale
+    finally:
+        job.cancel()
+
+
+def test_cancel_ends_the_run_and_the_next_one_starts_at_once(client, photo_path, painting_path):
+    job = submit(client, photo_path, painting_path, size=128, steps=1000)
+    first_image(job)
+    assert app.ACTIVE_RUNS.count == 1
+    job.cancel()
+    assert wait_until(lambda: app.ACTIVE_RUNS.count == 0, timeout=20), "the cancelled run kept computing"
+
+    started = time.monotonic()
+    follow_up = submit(client, photo_path, painting_path, size=64, steps=10)
+    outputs = iter(follow_up)
+    assert next(outputs)[STATUS].startswith("Preparing")
+    assert time.monotonic() - started < 10
+    assert list(outputs)[-1][STATUS].startswith("**Done**")
+
+
+def test_an_upload_that_is_not_an_image_gets_a_clear_message(client, tmp_path, painting_path):
+    junk = tmp_path / "holiday.png"
+    junk.write_bytes(np.random.default_rng(0).bytes(4096))
+    with pytest.raises(AppError, match=r"holiday\.png is not an image we can read"):
+        submit(client, junk, painting_path, size=64, steps=10).result()
+
+
+def test_bad_settings_get_a_clear_message(client, photo_path, painting_path):
+    with pytest.raises(AppError, match="Style layer weights must be numbers"):
+        submit(client, photo_path, painting_path, size=64, steps=10, style_layer_weights="a lot").result()
+    with pytest.raises(AppError, match="5 style layers but 2 style layer weights"):
+        submit(client, photo_path, painting_path, size=64, steps=10, style_layer_weights="1, 2").result()
+
+
+def test_missing_squeezenet_weights_are_explained(client, photo_path, painting_path, tmp_path, monkeypatch):
+    monkeypatch.setenv("TORCH_HOME", str(tmp_path))  # no cached weights...
+    monkeypatch.setenv("https_proxy", "http://127.0.0.1:9")  # ...and no way to download them
+    get_extractor.cache_clear()
+    try:
+        squeezenet = nst.preset("starry-night")
+        job = submit(client, photo_path, painting_path, preset="starry-night", backbone="squeezenet", size=64,
+                     steps=10, style_layer_weights=app.format_weights(squeezenet.style_layer_weights))
+        with pytest.raises(AppError, match="SqueezeNet 1.1 weights could not be loaded.*VGG-19"):
+            job.result()
+    finally:
+        get_extractor.cache_clear()
+
+
+def test_the_deadline_keeps_the_image_reached(client, photo_path, painting_path, monkeypatch):
+    monkeypatch.setenv("NST_DEADLINE", "2")
+    outputs = list(submit(client, photo_path, painting_path, size=64, steps=1000))
+    final = outputs[-1]
+    assert final[STATUS].startswith("**Time limit reached**")
+    assert Image.open(final[PNG]).size == (64, 48)
+
+
+def test_a_full_queue_says_so(photo_path, painting_path, monkeypatch):
+    monkeypatch.setenv("NST_QUEUE_SIZE", "1")
+    with serve() as address:
+        client = Client(address, verbose=False)
+        running = submit(client, photo_path, painting_path, size=64, steps=1000)
+        first_image(running)
+        waiting = submit(client, photo_path, painting_path, size=64, steps=10)
+        assert wait_until(lambda: waiting.status().code.name == "IN_QUEUE", timeout=10)
+        try:
+            with pytest.raises(Exception, match="Queue is full"):
+                submit(client, photo_path, painting_path, size=64, steps=10).result()
+        finally:
+            waiting.cancel()
+            running.cancel()
+        assert wait_until(lambda: app.ACTIVE_RUNS.count == 0, timeout=20)
+
+
+def progress(step: int, shade: int) -> nst.Progress:
+    return nst.Progress(
+        step=step, total_steps=100, scale=1, scales=1, size=(40, 30), image=np.full((30, 40, 3), shade, np.uint8),
+        losses={"content": 1.0, "style": 10.0, "tv": 0.1, "total": 11.1}, elapsed=1.0, setup_seconds=0.5,
+        iterations_per_second=2.0, seconds_left=40.0, device="cpu", precision="fp32",
+    )
+
+
+def test_stop_hands_over_the_image_reached_and_its_animation():
+    record = app.RunRecord(content=Image.new("RGB", (80, 60)), seed=0)
+    assert app.stop(record)[0] == "**Stopped** before the first image."
+    for step, shade in ((5, 50), (10, 150)):
+        record.add(progress(step, shade))
+        record.add_frame(record.last)
+    status, (before, after), png, animation = app.stop(record)
+    assert status.startswith("**Stopped** at step 10 / 100")
+    assert before.size == (40, 30) and after.shape == (30, 40, 3)
+    assert np.asarray(Image.open(png)).mean() == pytest.approx(150)
+    with Image.open(animation) as frames:
+        assert frames.n_frames == 2 and frames.size == (40, 30)
+    record.finished = True
+    assert app.stop(record) == (gr.skip(),) * 4, "Stop after the end must not relabel a finished run"
+    record.discard()
+    assert not Path(png).exists()
+
+
+def test_presets_fill_the_controls_and_follow_the_network():
+    values = app.preset_values("the-scream")
+    assert values[0] == "squeezenet" and values[1] == 192
+    assert values[7].value == "200000, 800, 12, 1"
+    assert app.preset_for_backbone("squeezenet", "vgg19") == "composition-vii"
+    assert app.preset_for_backbone("squeezenet", "the-scream") == "the-scream"
+    assert app.preset_for_backbone("vgg19", "the-scream") == "vgg19"
+
+
+def test_widget_values_become_settings():
+    settings = app.build_settings("vgg19", "vgg19", 256.0, 50.0, 2.0, "luminance", "lbfgs", None,
+                                  "1, 2, 3, 4, 5", 0.5, 0.0, "noise", False, 7.0)
+    assert (settings.size, settings.steps, settings.style_strength) == (256, 50, 2.0)
+    assert settings.style_layer_weights == (1, 2, 3, 4, 5) and settings.seed == 7 and settings.multiscale is False
+    with pytest.raises(nst.SettingsError, match="1024 pixels"):
+        app.build_settings("vgg19", "vgg19", 4000, 50, 1, "none", "adam", None, "1,1,1,1,1", 1, 0, "content", True, 0)
+    with pytest.raises(nst.SettingsError, match="Content weight needs a number"):
+        app.build_settings("vgg19", "vgg19", 256, 50, 1, "none", "adam", None, "1,1,1,1,1", None, 0, "content", True, 0)
+
+
+def test_the_time_estimate_grows_with_the_work():
+    def seconds(size: int, steps: int) -> float:
+        return app.estimate_seconds(nst.Settings(size=size, steps=steps))
+
+    assert seconds(256, 100) < seconds(512, 100) < seconds(512, 400)
+    assert "Runs stop after" in app.estimate_text("vgg19", 1024, 1000, True)

@@ -1,0 +1,175 @@
+"""The page in a real browser: Debian's Chromium driven by Playwright.
+
+Checks what a visitor sees: the result image changing while the run goes,
+Stop ending a run and keeping its image, presets filling the controls, and a
+layout that holds up on a desktop and a phone (screenshots; run with
+NST_SCREENSHOT_DIR=docs to refresh the ones in docs/).
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from PIL import Image
+from playwright.sync_api import Browser, Page, sync_playwright
+
+import app
+import nst
+from nst.presets import PRESET_TITLES
+
+from .app_server import serve, wait_until
+
+pytestmark = pytest.mark.browser
+
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+    "--disable-sync", "--no-first-run",
+]
+DESKTOP = {"width": 1280, "height": 900}
+PHONE = {"width": 390, "height": 844}
+MAX_SCREENSHOT_BYTES = 400_000
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    if not CHROMIUM.exists():
+        pytest.fail(f"No Chromium at {CHROMIUM}: install Debian's package (apt-get install -y chromium).")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture(scope="module")
+def url() -> Iterator[str]:
+    with serve() as address:
+        yield address
+
+
+@pytest.fixture
+def page(browser: Browser, url: str) -> Iterator[Page]:
+    page = browser.new_page(viewport=DESKTOP)
+    page.goto(url)
+    page.wait_for_selector("#stylize")
+    yield page
+    page.close()
+
+
+@pytest.fixture(autouse=True)
+def no_run_left_behind():
+    yield
+    assert wait_until(lambda: app.ACTIVE_RUNS.count == 0, timeout=30), "a run kept computing after its test"
+
+
+def set_slider(page: Page, elem_id: str, value: int) -> None:
+    box = page.locator(f"#{elem_id} input[type=number]")
+    box.fill(str(value))
+    box.press("Enter")
+
+
+def result_src(page: Page) -> str | None:
+    image = page.locator("#result img")
+    return image.first.get_attribute("src") if image.count() else None
+
+
+def status(page: Page) -> str:
+    return page.locator("#status").inner_text()
+
+
+def sources_until(page: Page, finished: Callable[[], bool], timeout: float) -> list[str]:
+    """The distinct result images shown, in order, until `finished()`."""
+    seen: list[str] = []
+    deadline = time.monotonic() + timeout
+    while not finished():
+        assert time.monotonic() < deadline, f"timed out; status: {status(page)!r}"
+        src = result_src(page)
+        if src and (not seen or seen[-1] != src):
+            seen.append(src)
+        time.sleep(0.05)
+    return seen
+
+
+def screenshot(page: Page, folder: Path, name: str, full_page: bool) -> Path:
+    """A palette PNG of the page, small enough to commit."""
+    folder = ROOT / os.environ["NST_SCREENSHOT_DIR"] if os.environ.get("NST_SCREENSHOT_DIR") else folder
+    folder.mkdir(parents=True, exist_ok=True)
+    page.mouse.move(0, 0)
+    shot = Image.open(io.BytesIO(page.screenshot(full_page=full_page))).convert("RGB")
+    path = folder / name
+    shot.quantize(128, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE).save(path, optimize=True)
+    return path
+
+
+def test_the_result_streams_in_and_the_page_fits_desktop_and_phone(page: Page, tmp_path: Path, monkeypatch):
+    monkeypatch.setattr(app, "UPDATE_SECONDS", 0.3)  # a few updates even on a fast machine
+    page.locator("#content-examples button:has(img[src*='content_chelsea'])").click()
+    page.locator("#style-examples button:has(img[src*='style_swirls'])").click()
+    page.wait_for_selector("#content img")
+    page.wait_for_selector("#style img")
+    set_slider(page, "size", 256)
+    set_slider(page, "steps", 40)
+    page.click("#stylize")
+
+    shown = sources_until(page, lambda: status(page).startswith("Done"), timeout=240)
+    assert len(shown) >= 3, f"the result changed {len(shown) - 1} times while running"
+    assert "· 256×170 px ·" in status(page)  # chelsea is 512×341
+    page.wait_for_selector("#download-png a[download='stylized.png']")
+    page.wait_for_selector("#download-animation a[download$='.webp']")
+    page.wait_for_selector("#comparison img")
+    page.wait_for_selector("#losses canvas, #losses svg")
+
+    page.click("#advanced button")  # show every control in the screenshot
+    page.wait_for_selector("text=Style layer weights")
+    desktop = screenshot(page, tmp_path, "screenshot-desktop.png", full_page=True)
+    page.set_viewport_size(PHONE)
+    page.locator("#result").evaluate("element => element.scrollIntoView()")
+    phone = screenshot(page, tmp_path, "screenshot-phone.png", full_page=False)
+    assert Image.open(desktop).width == DESKTOP["width"] and Image.open(phone).width == PHONE["width"]
+    for shot in (desktop, phone):
+        assert shot.stat().st_size < MAX_SCREENSHOT_BYTES, f"{shot} is {shot.stat().st_size} bytes"
+
+
+def test_stop_ends_the_run_and_keeps_its_image(page: Page, photo_path: Path, painting_path: Path):
+    page.locator("#content input[type=file]").set_input_files(str(photo_path))
+    page.locator("#style input[type=file]").set_input_files(str(painting_path))
+    page.wait_for_selector("#content img")
+    page.wait_for_selector("#style img")
+    set_slider(page, "size", 128)
+    set_slider(page, "steps", 1000)
+    page.click("#stylize")
+    page.wait_for_selector("#result img", timeout=120_000)
+    assert app.ACTIVE_RUNS.count == 1
+
+    page.click("#stop")
+    page.wait_for_function("document.querySelector('#status').innerText.startsWith('Stopped at step')")
+    assert wait_until(lambda: app.ACTIVE_RUNS.count == 0, timeout=20), "the run kept computing after Stop"
+    kept = result_src(page)
+    time.sleep(2)
+    assert kept and result_src(page) == kept, "the image changed after Stop"
+    page.wait_for_selector("#download-png a[download='stylized.png']")
+    page.wait_for_selector("#comparison img")
+
+
+def test_a_preset_fills_the_controls_and_the_network_follows(page: Page):
+    size = page.locator("#size input[type=number]")
+    weights = page.get_by_label("Style layer weights")
+    page.click("#advanced button")
+    page.locator("#preset input").click()
+    page.get_by_role("option", name=PRESET_TITLES["the-scream"]).click()
+    page.wait_for_function("document.querySelector('#size input[type=number]').value === '192'")
+    assert weights.input_value() == app.format_weights(nst.preset("the-scream").style_layer_weights)
+    assert "SqueezeNet" in page.locator("#backbone input").input_value()
+
+    page.locator("#backbone input").click()
+    page.get_by_role("option", name="VGG-19 (embedded)").click()
+    page.wait_for_function("document.querySelector('#size input[type=number]').value === '512'")
+    assert page.locator("#preset input").input_value() == PRESET_TITLES["vgg19"]
+    assert weights.input_value() == app.format_weights(nst.preset("vgg19").style_layer_weights)
+    assert size.input_value() == "512"
