@@ -263,7 +263,9 @@ def stylize(
             last_good = image.detach().clone()
             optimizer = make_optimizer(settings, image)
             average = torch.zeros_like(image) if use_average else None
-            scale_started = time.perf_counter()
+            # The first step at each size pays one-off set-up (kernel selection,
+            # allocations); timing from its end keeps the estimate of time left honest.
+            warm_from = 0.0
             for local_step in range(scale.steps):
                 step_started = time.perf_counter()
                 rate = learning_rate_at(settings, step)
@@ -282,11 +284,13 @@ def stylize(
                 losses = report_losses(terms)
                 now = time.perf_counter()
                 optimising_seconds += now - step_started
+                if local_step == 0:
+                    warm_from, first_step = now, now - step_started
                 if settings.deadline is not None and now - started > settings.deadline:
                     stop_reason = "deadline"
                     break
                 if step % settings.yield_every == 0 and step < total_steps:
-                    per_step = (now - scale_started) / (local_step + 1)
+                    per_step = (now - warm_from) / local_step if local_step else first_step
                     left = remaining_seconds(scales, scale_index, local_step + 1, per_step)
                     yield record(scale_index, run.shown(current(image, average, local_step + 1), inputs), left)
             if average is not None:
