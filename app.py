@@ -202,11 +202,23 @@ class RunRecord:
         if len(self.frames) > MAX_FRAMES:
             self.frames[:] = self.frames[::2]
 
-    def keep_image(self, image: np.ndarray | None) -> None:
-        """Make `image` (an RGB array) the result, as when a failed run hands back its last good one."""
-        if self.last is not None and image is not None:
+    def keep_image(self, image: np.ndarray | None, total_steps: int) -> None:
+        """Make `image` (an RGB array) the result, as when a failed run hands back its last good one.
+
+        A run that fails at its first step has reported nothing yet; its last
+        good image is the one it started from, kept as step 0.
+        """
+        if image is None:
+            return
+        if self.last is None:
+            height, width = image.shape[:2]
+            self.last = nst.Progress(
+                step=0, total_steps=total_steps, scale=1, scales=1, size=(width, height), image=image, losses={},
+                elapsed=0.0, setup_seconds=0.0, iterations_per_second=0.0, seconds_left=0.0, device="", precision="",
+            )
+        else:
             self.last = dataclasses.replace(self.last, image=image)
-            self.add_frame(self.last)
+        self.add_frame(self.last)
 
     def before_after(self) -> tuple[Image.Image, np.ndarray]:
         """The photo and the latest result at the same size, for the comparison slider."""
@@ -504,7 +516,7 @@ def stylize(
                     record.add_frame(progress)
                     yield update(record, status_running(progress))
         except nst.RunFailedError as error:
-            record.keep_image(error.last_image)
+            record.keep_image(error.last_image, settings.steps)
             if record.last is None:
                 raise gr.Error(str(error), title="The run failed") from error
             gr.Warning(str(error), duration=20, title="The run stopped early")
