@@ -4,7 +4,7 @@ A style transfer that runs but looks wrong is broken, and only eyes catch
 that; this makes the picture to look at (content | style | result per row)
 after any change to the method or its defaults.
 
-    python bench/contact_sheet.py -o docs/results.png
+    python bench/contact_sheet.py -o docs/results.jpg
     python bench/contact_sheet.py --size 256 --pair photo.jpg painting.jpg -o /tmp/sheet.png
 """
 
@@ -63,7 +63,7 @@ def make_sheet(rows: list[tuple[list[Image.Image], str]]) -> Image.Image:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("-o", "--output", default="docs/results.png")
+    parser.add_argument("-o", "--output", default="docs/results.jpg")
     parser.add_argument("--preset", default="vgg19")
     parser.add_argument("--size", type=int, help="override the preset's output size")
     parser.add_argument("--pair", nargs=2, action="append", metavar=("CONTENT", "STYLE"))
@@ -78,7 +78,7 @@ def main() -> None:
         caption = f"{content.name} + {style.name}: {args.preset}, {result.width}x{result.height}, {seconds:.1f}s"
         print(caption, flush=True)
         rows.append(([load_image(content), load_image(style), result], caption))
-    make_sheet(rows).save(args.output)
+    make_sheet(rows).save(args.output, quality=85)  # quality applies to JPEG only
     print(f"wrote {args.output}")
 
 
