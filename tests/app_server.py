@@ -10,6 +10,10 @@ import contextlib
 import os
 import time
 from collections.abc import Callable, Iterator
+from pathlib import Path
+
+from gradio_client import Client, handle_file
+from gradio_client.client import Job
 
 import app
 
@@ -34,3 +38,21 @@ def wait_until(condition: Callable[[], bool], timeout: float, interval: float = 
             return True
         time.sleep(interval)
     return condition()
+
+
+# Positions of the /stylize endpoint's outputs in each streamed update.
+IMAGE, STATUS, LOSSES, COMPARISON, PNG, ANIMATION = range(6)
+
+
+def submit(client: Client, photo: Path, painting: Path, **settings) -> Job:
+    """Start a /stylize job the way an API user would: keyword arguments, files by handle."""
+    return client.submit(content=handle_file(str(photo)), style=handle_file(str(painting)), api_name="/stylize",
+                         **settings)
+
+
+def first_image(job: Job) -> tuple:
+    """Iterate `job` until an update carries an image; that update."""
+    for output in job:
+        if output[IMAGE]:
+            return output
+    raise AssertionError(f"the job ended without an image: {job.status()}")

@@ -20,9 +20,7 @@ import app
 import nst
 from nst.extractors import get_extractor
 
-from .app_server import serve, wait_until
-
-IMAGE, STATUS, LOSSES, COMPARISON, PNG, ANIMATION = range(6)
+from .app_server import ANIMATION, COMPARISON, IMAGE, LOSSES, PNG, STATUS, first_image, serve, submit, wait_until
 
 
 @pytest.fixture(scope="module")
@@ -44,17 +42,6 @@ def no_run_left_behind():
     assert wait_until(lambda: app.ACTIVE_RUNS.count == 0, timeout=30), "a run kept computing after its test"
 
 
-def submit(client: Client, photo: Path, painting: Path, **settings):
-    return client.submit(content=handle_file(str(photo)), style=handle_file(str(painting)), api_name="/stylize",
-                         **settings)
-
-
-def first_image(job) -> tuple:
-    """Iterate `job` until an update carries an image; that update."""
-    for output in job:
-        if output[IMAGE]:
-            return output
-    raise AssertionError(f"the job ended without an image: {job.status()}")
 
 
 def test_streams_images_then_the_final_one_at_the_requested_size(client, photo_path, painting_path, monkeypatch):

@@ -31,18 +31,17 @@ import httpx
 import numpy as np
 import pytest
 from gradio.utils import _parse_file_size
-from gradio_client import Client, handle_file
+from gradio_client import Client
 from gradio_client.exceptions import AppError
 from PIL import Image
 
 import app
 import nst
 
-from .app_server import serve, wait_until
+from .app_server import IMAGE, PNG, STATUS, first_image, serve, submit, wait_until
 from .factories import make_photo
 from .test_hostile_inputs import CASES
 
-IMAGE, STATUS, LOSSES, COMPARISON, PNG, ANIMATION = range(6)
 ROOT = Path(__file__).resolve().parents[1]
 SMALL = {"size": 64, "steps": 10, "multiscale": False}
 LONG = {"size": 96, "steps": 1000, "multiscale": False}
@@ -88,16 +87,6 @@ def loads(monkeypatch) -> list[str]:
     return opened
 
 
-def submit(client: Client, photo: Path, painting: Path, **settings):
-    return client.submit(content=handle_file(str(photo)), style=handle_file(str(painting)), api_name="/stylize",
-                         **settings)
-
-
-def first_image(job) -> tuple:
-    for output in job:
-        if output[IMAGE]:
-            return output
-    raise AssertionError(f"the job ended without an image: {job.status()}")
 
 
 def rgb(path: str) -> np.ndarray:
