@@ -277,6 +277,15 @@ def handover_seconds(hang_up, waiting) -> float:
     return time.monotonic() - started
 
 
+def assert_worker_freed(label: str, seconds: float, waiting) -> None:
+    """The queued job started promptly and finished, nothing computes any more, and the CPU idles."""
+    print(f"\n[robustness] {label}: the queued job started {seconds:.2f} s later")
+    assert seconds < HANDOVER_SECONDS
+    assert waiting.result(timeout=120)[STATUS].startswith("**Done**")
+    assert wait_until(lambda: app.ACTIVE_RUNS.count == 0, timeout=20)
+    assert_idle(f"after {label}")
+
+
 def test_stop_frees_the_worker_for_the_next_job_and_the_cpu(client, photo_path, painting_path):
     running = submit(client, photo_path, painting_path, **LONG)
     first_image(running)
@@ -285,12 +294,7 @@ def test_stop_frees_the_worker_for_the_next_job_and_the_cpu(client, photo_path, 
     print(f"\n[robustness] while computing: CPU {busy:.2f} CPU-s/s")
     assert busy > IDLE_CPU_RATE
     waiting = submit(client, photo_path, painting_path, **SMALL)
-    seconds = handover_seconds(running.cancel, waiting)
-    print(f"\n[robustness] Stop: the queued job started {seconds:.2f} s later")
-    assert seconds < HANDOVER_SECONDS
-    assert waiting.result(timeout=120)[STATUS].startswith("**Done**")
-    assert wait_until(lambda: app.ACTIVE_RUNS.count == 0, timeout=20)
-    assert_idle("after Stop")
+    assert_worker_freed("Stop", handover_seconds(running.cancel, waiting), waiting)
 
 
 def test_a_client_that_hangs_up_frees_the_worker_for_the_next_job_and_the_cpu(url, client, photo_path,
@@ -304,11 +308,7 @@ def test_a_client_that_hangs_up_frees_the_worker_for_the_next_job_and_the_cpu(ur
         assert app.ACTIVE_RUNS.count == 1
         waiting = submit(client, photo_path, painting_path, **SMALL)
         seconds = handover_seconds(connection.close, waiting)
-    print(f"\n[robustness] hang-up: the queued job started {seconds:.2f} s later")
-    assert seconds < HANDOVER_SECONDS
-    assert waiting.result(timeout=120)[STATUS].startswith("**Done**")
-    assert wait_until(lambda: app.ACTIVE_RUNS.count == 0, timeout=20)
-    assert_idle("after hang-up")
+    assert_worker_freed("hang-up", seconds, waiting)
 
 
 # --- Runaway settings ------------------------------------------------------------
