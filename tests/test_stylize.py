@@ -33,6 +33,16 @@ def test_streams_every_n_steps_and_ends_with_the_final_image():
     assert final.iterations_per_second > 0 and final.elapsed >= final.setup_seconds > 0
 
 
+def test_reported_losses_add_up_for_adam_and_lbfgs():
+    for optimizer in ("adam", "lbfgs"):
+        for record in run_all(Settings(**SMALL, optimizer=optimizer)):
+            losses = record.losses
+            style_terms = [v for k, v in losses.items() if k.startswith("style/")]
+            assert len(style_terms) == 5 and all(v > 0 for v in style_terms)
+            assert losses["style"] == pytest.approx(sum(style_terms), rel=1e-6)
+            assert losses["total"] == pytest.approx(losses["content"] + losses["style"] + losses["tv"], rel=1e-4)
+
+
 def test_style_loss_falls_and_the_picture_moves_towards_the_style():
     records = run_all(Settings(size=64, steps=40, yield_every=5, multiscale=False))
     first, last = records[0].losses, records[-1].losses
