@@ -64,13 +64,14 @@ MAX_FRAMES = 60
 LOSS_COLORS = {"total": "#6d28d9", "content": "#0ea5e9", "style": "#db2777", "tv": "#f59e0b"}
 
 # Seconds per optimisation step per megapixel on a 2-core x86 CPU, by network and by the
-# precision the library picks here. Measured: VGG-19 took 0.33 s a step at 256 px and
-# 1.3 s at 512 px in bf16, 1.2 s and 6 s in fp32; SqueezeNet about a twelfth of that.
+# precision the library picks here, from BENCHMARKS.md: default runs on the square example
+# photo took 58.3 s in bf16 and 101.2 s in fp32 for 10.4 megapixel-steps (per-scale set-up
+# included); SqueezeNet steps cost 0.08 s at 512x341 in either precision.
 SECONDS_PER_MEGAPIXEL_STEP = {
-    ("vgg19", "bf16"): 5.0,
-    ("vgg19", "fp32"): 21.0,
-    ("squeezenet", "bf16"): 0.4,
-    ("squeezenet", "fp32"): 1.7,
+    ("vgg19", "bf16"): 5.6,
+    ("vgg19", "fp32"): 9.7,
+    ("squeezenet", "bf16"): 0.5,
+    ("squeezenet", "fp32"): 0.5,
 }
 SETUP_SECONDS = 3.0
 PRECISION = resolve_compute().precision
