@@ -26,8 +26,16 @@ def gram_matrix(features: Tensor, normalize: bool = True) -> Tensor:
     rather than a sum and so independent of the image size.
     """
     n, c, h, w = features.shape
-    flat = features.reshape(n, c, h * w)
-    gram = torch.bmm(flat, flat.transpose(1, 2))
+    if features.is_contiguous(memory_format=torch.channels_last) and not features.is_contiguous():
+        # Channels-last memory holds each pixel's C values together: viewed as
+        # (N, H*W, C) it needs no copy, G = F^T F is the same sum, and the
+        # gradient comes back in the network's own layout, where adding it to
+        # the next layer's gradient is a plain pass over memory.
+        flat = features.permute(0, 2, 3, 1).reshape(n, h * w, c)
+        gram = torch.bmm(flat.transpose(1, 2), flat)
+    else:
+        flat = features.reshape(n, c, h * w)
+        gram = torch.bmm(flat, flat.transpose(1, 2))
     if normalize:
         gram = gram / (c * h * w)
     return gram

@@ -31,6 +31,21 @@ def test_gram_matrix_batches():
         assert torch.allclose(grams[n], flat @ flat.T, atol=1e-5)
 
 
+def test_gram_matrix_is_the_same_in_channels_last_memory():
+    # The network hands over channels-last features on bf16 machines; the Gram
+    # takes a different path through memory there and must give the same matrix.
+    features = torch.randn(2, 5, 4, 3, dtype=torch.float64)
+    channels_last = features.contiguous(memory_format=torch.channels_last)
+    assert not channels_last.is_contiguous()
+    assert torch.allclose(gram_matrix(channels_last), gram_matrix(features), rtol=1e-12, atol=0)
+    by_hand = torch.tensor([[1.0, 2.0, 0.0], [0.0, 1.0, 3.0]]).view(1, 2, 1, 3).contiguous(
+        memory_format=torch.channels_last
+    )
+    assert torch.equal(gram_matrix(by_hand, normalize=False), torch.tensor([[[5.0, 2.0], [2.0, 10.0]]]))
+    leaf = channels_last.clone().requires_grad_(True)
+    assert torch.autograd.gradcheck(lambda x: gram_matrix(x), (leaf,))
+
+
 def test_style_loss_by_hand_with_layers_out_of_order():
     f0 = torch.tensor([[1.0, 2.0, 0.0], [0.0, 1.0, 3.0]]).view(1, 2, 1, 3)  # normalised Gram [[5,2],[2,10]]/6
     f1 = torch.tensor([[2.0, 0.0]]).view(1, 1, 1, 2)  # normalised Gram [[4/2]] = [[2]]
