@@ -65,11 +65,11 @@ LOSS_COLORS = {"total": "#6d28d9", "content": "#0ea5e9", "style": "#db2777", "tv
 
 # Seconds per optimisation step per megapixel on a 2-core x86 CPU, by network and by the
 # precision the library picks here, from BENCHMARKS.md: default runs on the square example
-# photo took 58.3 s in bf16 and 101.2 s in fp32 for 10.4 megapixel-steps (per-scale set-up
+# photo took 51.9 s in bf16 and 113.1 s in fp32 for 10.4 megapixel-steps (per-scale set-up
 # included); SqueezeNet steps cost 0.08 s at 512x341 in either precision.
 SECONDS_PER_MEGAPIXEL_STEP = {
-    ("vgg19", "bf16"): 5.6,
-    ("vgg19", "fp32"): 9.7,
+    ("vgg19", "bf16"): 5.0,
+    ("vgg19", "fp32"): 10.9,
     ("squeezenet", "bf16"): 0.5,
     ("squeezenet", "fp32"): 0.5,
 }

@@ -4,8 +4,8 @@ Optimising a small image first gets the large structures of the style into
 place cheaply; each finer scale then only adds detail. Most steps go to the
 small, cheap scales: a scale gets steps in proportion to how much smaller it
 is than the output. A step's cost grows with the pixel count, so the finer
-scales still take most of the time (default at 512x341: 3.6 s at 128 px up
-to 14 s at 512 px, see BENCHMARKS.md). Moving more steps to the coarse scales
+scales still take most of the time (default at 512x341: 3.3 s at 128 px up
+to 13 s at 512 px, see BENCHMARKS.md). Moving more steps to the coarse scales
 was measured too: at equal time the results were 9-42% further from the style.
 """
 
