@@ -280,8 +280,8 @@ def stylize(
                     group["lr"] = rate
                 candidate = image.detach().clone()
                 total, terms = take_step(run, optimizer, image, inputs)
-                step_losses = read_losses(total, terms)
-                check_finite(step_losses["total"], step, last_good, run, inputs)
+                losses = read_losses(total, terms)
+                check_finite(losses["total"], step, last_good, run, inputs)
                 last_good = candidate
                 with torch.no_grad():
                     if settings.clamp and settings.optimizer == "adam":
@@ -289,7 +289,6 @@ def stylize(
                     if average is not None:
                         average.mul_(AVERAGE_DECAY).add_(image, alpha=1 - AVERAGE_DECAY)
                 step += 1
-                losses = step_losses
                 now = time.perf_counter()
                 optimising_seconds += now - step_started
                 if local_step == 0:
