@@ -433,28 +433,10 @@ def section_iteration(report: Report, profile: Profile, device: torch.device) ->
                     result = in_child(spec)
                     result["flops"] = flops
                     results[(backbone, size, precision, channels_last)] = result
-                    label = [
-                        backbone,
-                        f"{scale.size[0]}x{scale.size[1]}",
-                        precision,
-                        "channels-last" if channels_last else "contiguous",
-                    ]
-                    if "failed" in result:
-                        rows.append([*label, f"failed: {result['failed']}", "", "", "", "", "", ""])
-                        continue
-                    rows.append(
-                        [
-                            *label,
-                            *floor_row(result["seconds"], flops, peak[precision]),
-                            f"{flops / 1e9:.1f}",
-                            f"{result['peak_rss_mb']:.0f}",
-                            f"{max(0.0, result['peak_rss_mb'] - result['rss_before_mb']):.0f}",
-                        ]
-                    )
+                    rows.append(step_row(spec, scale.size, result, flops, peak))
                     print(" | ".join(map(str, rows[-1])), flush=True)
-    largest = largest_row(profile, peak)
-    rows.append(largest)
-    print(" | ".join(map(str, largest)), flush=True)
+    rows.append(largest_row(profile, peak))
+    print(" | ".join(map(str, rows[-1])), flush=True)
     report.add(
         "### Seconds per step (forward + backward + Adam step)\n\n"
         + table(
@@ -505,14 +487,22 @@ def largest_row(profile: Profile, peak: dict[str, float]) -> list[object]:
         "steps": 2,
         "pair": SQUARE_PAIR,
     }
-    result = in_child(spec)
-    label = ["vgg19", f"{scale.size[0]}x{scale.size[1]}", default.precision,
-             "channels-last" if default.channels_last else "contiguous"]
+    return step_row(spec, scale.size, in_child(spec), flops, peak)
+
+
+def step_row(spec: dict, size: tuple[int, int], result: dict, flops: float, peak: dict[str, float]) -> list[object]:
+    """A row of the seconds-per-step table: what ran, its time against the floor, its memory."""
+    label = [
+        spec["backbone"],
+        f"{size[0]}x{size[1]}",
+        spec["precision"],
+        "channels-last" if spec["channels_last"] else "contiguous",
+    ]
     if "failed" in result:
         return [*label, f"failed: {result['failed']}", "", "", "", "", "", ""]
     return [
         *label,
-        *floor_row(result["seconds"], flops, peak[default.precision]),
+        *floor_row(result["seconds"], flops, peak[spec["precision"]]),
         f"{flops / 1e9:.1f}",
         f"{result['peak_rss_mb']:.0f}",
         f"{max(0.0, result['peak_rss_mb'] - result['rss_before_mb']):.0f}",
@@ -642,37 +632,30 @@ def first_image_seconds(content: Path, style: Path, settings: Settings) -> float
 def app_run(content: Path, style: Path, settings: Settings) -> tuple[float, float, int]:
     """Seconds to the first image and to the end of one job through the web app, as a visitor sees it.
 
-    A real Gradio server on loopback and `gradio_client`, as the tests use them;
+    The tests' loopback server (`tests/app_server.py`) and `gradio_client`;
     the app asks the library for every step and streams about once a second,
     so this is the library's time plus the page's overhead. Also the number of
     streamed updates.
     """
-    os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
-    # Imported here: only this measurement needs the web app and its client.
-    from gradio_client import Client, handle_file
+    # Imported here: only this measurement needs the web app, its client and the tests' loopback server.
+    from gradio_client import Client
 
-    import app
+    from tests.app_server import IMAGE, STATUS, serve, submit
 
-    demo = app.build_demo()
-    _, url, _ = demo.launch(prevent_thread_lock=True, quiet=True, **app.launch_options())
-    try:
+    with serve() as url:
         client = Client(url, verbose=False)
         started = time.perf_counter()
-        job = client.submit(
-            content=handle_file(str(content)), style=handle_file(str(style)), api_name="/stylize",
-            size=settings.size, steps=settings.steps,
-        )
+        job = submit(client, content, style, size=settings.size, steps=settings.steps)
         first, updates = None, 0
         for output in job:
             updates += 1
-            if first is None and output[0]:
+            if first is None and output[IMAGE]:
                 first = time.perf_counter() - started
         total = time.perf_counter() - started
-        if "Done" not in str(job.outputs()[-1][1]):
-            raise RuntimeError(f"the app's job did not finish: {job.outputs()[-1][1]}")
+        status = str(job.outputs()[-1][STATUS])
+        if "Done" not in status:
+            raise RuntimeError(f"the app's job did not finish: {status}")
         return first or total, total, updates
-    finally:
-        demo.close()
 
 
 def default_settings(profile: Profile) -> Settings:
