@@ -18,7 +18,11 @@ from PIL import Image
 
 import app
 import nst
+import web.estimate
+import web.run
 from nst.extractors import get_extractor
+from web.form import DEFAULT, build_settings, format_weights, preset_for_backbone, preset_values
+from web.run_record import RunRecord
 
 from .app_server import ANIMATION, COMPARISON, IMAGE, LOSSES, PNG, STATUS, first_image, serve, submit, wait_until
 
@@ -45,7 +49,7 @@ def no_run_left_behind():
 
 
 def test_streams_images_then_the_final_one_at_the_requested_size(client, photo_path, painting_path, monkeypatch):
-    monkeypatch.setattr(app, "UPDATE_SECONDS", 0.0)  # show every step, so the count is the same on any machine
+    monkeypatch.setattr(web.run, "UPDATE_SECONDS", 0.0)  # show every step, so the count is the same on any machine
     job = submit(client, photo_path, painting_path, size=80, steps=12)
     outputs = list(job)
     images = [output[IMAGE] for output in outputs if output[IMAGE]]
@@ -72,8 +76,8 @@ def test_keyword_call_with_every_other_parameter_at_its_default(client, photo_pa
     try:
         update = first_image(job)
         # The product default runs coarse to fine, so the first image is at the coarsest scale.
-        assert f"/ {app.DEFAULT.steps}**" in update[STATUS] and "scale 1 of" in update[STATUS]
-        assert max(Image.open(update[IMAGE]).size) == app.DEFAULT.min_scale
+        assert f"/ {DEFAULT.steps}**" in update[STATUS] and "scale 1 of" in update[STATUS]
+        assert max(Image.open(update[IMAGE]).size) == DEFAULT.min_scale
     finally:
         job.cancel()
 
@@ -114,7 +118,7 @@ def test_missing_squeezenet_weights_are_explained(client, photo_path, painting_p
     try:
         squeezenet = nst.preset("starry-night")
         job = submit(client, photo_path, painting_path, preset="starry-night", backbone="squeezenet", size=64,
-                     steps=10, style_layer_weights=app.format_weights(squeezenet.style_layer_weights))
+                     steps=10, style_layer_weights=format_weights(squeezenet.style_layer_weights))
         with pytest.raises(AppError, match="SqueezeNet 1.1 weights could not be loaded.*VGG-19"):
             job.result()
     finally:
@@ -155,46 +159,46 @@ def progress(step: int, shade: int) -> nst.Progress:
 
 
 def test_stop_hands_over_the_image_reached_and_its_animation():
-    record = app.RunRecord(content=Image.new("RGB", (80, 60)), seed=0)
-    assert app.stop(record)[0] == "**Stopped** before the first image."
+    record = RunRecord(content=Image.new("RGB", (80, 60)), seed=0)
+    assert web.run.stop(record)[0] == "**Stopped** before the first image."
     for step, shade in ((5, 50), (10, 150)):
         record.add(progress(step, shade))
         record.add_frame(record.last)
-    status, (before, after), png, animation = app.stop(record)
+    status, (before, after), png, animation = web.run.stop(record)
     assert status.startswith("**Stopped** at step 10 / 100")
     assert before.size == (40, 30) and after.shape == (30, 40, 3)
     assert np.asarray(Image.open(png)).mean() == pytest.approx(150)
     with Image.open(animation) as frames:
         assert frames.n_frames == 2 and frames.size == (40, 30)
     record.finished = True
-    assert app.stop(record) == (gr.skip(),) * 4, "Stop after the end must not relabel a finished run"
+    assert web.run.stop(record) == (gr.skip(),) * 4, "Stop after the end must not relabel a finished run"
     record.discard()
     assert not Path(png).exists()
 
 
 def test_presets_fill_the_controls_and_follow_the_network():
-    values = app.preset_values("the-scream")
+    values = preset_values("the-scream")
     assert values[0] == "squeezenet" and values[1] == 192
     assert values[7].value == "200000, 800, 12, 1"
-    assert app.preset_for_backbone("squeezenet", "vgg19") == "composition-vii"
-    assert app.preset_for_backbone("squeezenet", "the-scream") == "the-scream"
-    assert app.preset_for_backbone("vgg19", "the-scream") == "vgg19"
+    assert preset_for_backbone("squeezenet", "vgg19") == "composition-vii"
+    assert preset_for_backbone("squeezenet", "the-scream") == "the-scream"
+    assert preset_for_backbone("vgg19", "the-scream") == "vgg19"
 
 
 def test_widget_values_become_settings():
-    settings = app.build_settings("vgg19", "vgg19", 256.0, 50.0, 2.0, "luminance", "lbfgs", None,
+    settings = build_settings("vgg19", "vgg19", 256.0, 50.0, 2.0, "luminance", "lbfgs", None,
                                   "1, 2, 3, 4, 5", 0.5, 0.0, "noise", False, 7.0)
     assert (settings.size, settings.steps, settings.style_strength) == (256, 50, 2.0)
     assert settings.style_layer_weights == (1, 2, 3, 4, 5) and settings.seed == 7 and settings.multiscale is False
     with pytest.raises(nst.SettingsError, match="1024 pixels"):
-        app.build_settings("vgg19", "vgg19", 4000, 50, 1, "none", "adam", None, "1,1,1,1,1", 1, 0, "content", True, 0)
+        build_settings("vgg19", "vgg19", 4000, 50, 1, "none", "adam", None, "1,1,1,1,1", 1, 0, "content", True, 0)
     with pytest.raises(nst.SettingsError, match="Content weight needs a number"):
-        app.build_settings("vgg19", "vgg19", 256, 50, 1, "none", "adam", None, "1,1,1,1,1", None, 0, "content", True, 0)
+        build_settings("vgg19", "vgg19", 256, 50, 1, "none", "adam", None, "1,1,1,1,1", None, 0, "content", True, 0)
 
 
 def test_the_time_estimate_grows_with_the_work():
     def seconds(size: int, steps: int) -> float:
-        return app.estimate_seconds(nst.Settings(size=size, steps=steps))
+        return web.estimate.estimate_seconds(nst.Settings(size=size, steps=steps))
 
     assert seconds(256, 100) < seconds(512, 100) < seconds(512, 400)
-    assert "Runs stop after" in app.estimate_text("vgg19", 1024, 1000, True)
+    assert "Runs stop after" in web.estimate.estimate_text("vgg19", 1024, 1000, True)

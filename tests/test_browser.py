@@ -20,7 +20,9 @@ from playwright.sync_api import Browser, Page, sync_playwright
 
 import app
 import nst
+import web.run
 from nst.presets import PRESET_TITLES
+from web.form import format_weights
 
 from .app_server import serve, wait_until
 
@@ -108,7 +110,7 @@ def screenshot(page: Page, folder: Path, name: str, full_page: bool) -> Path:
 
 
 def test_the_result_streams_in_and_the_page_fits_desktop_and_phone(page: Page, tmp_path: Path, monkeypatch):
-    monkeypatch.setattr(app, "UPDATE_SECONDS", 0.3)  # a few updates even on a fast machine
+    monkeypatch.setattr(web.run, "UPDATE_SECONDS", 0.3)  # a few updates even on a fast machine
     page.locator("#content-examples button:has(img[src*='content_chelsea'])").click()
     page.locator("#style-examples button:has(img[src*='style_swirls'])").click()
     page.wait_for_selector("#content img")
@@ -164,12 +166,12 @@ def test_a_preset_fills_the_controls_and_the_network_follows(page: Page):
     page.locator("#preset input").click()
     page.get_by_role("option", name=PRESET_TITLES["the-scream"]).click()
     page.wait_for_function("document.querySelector('#size input[type=number]').value === '192'")
-    assert weights.input_value() == app.format_weights(nst.preset("the-scream").style_layer_weights)
+    assert weights.input_value() == format_weights(nst.preset("the-scream").style_layer_weights)
     assert "SqueezeNet" in page.locator("#backbone input").input_value()
 
     page.locator("#backbone input").click()
     page.get_by_role("option", name="VGG-19 (embedded)").click()
     page.wait_for_function("document.querySelector('#size input[type=number]').value === '512'")
     assert page.locator("#preset input").input_value() == PRESET_TITLES["vgg19"]
-    assert weights.input_value() == app.format_weights(nst.preset("vgg19").style_layer_weights)
+    assert weights.input_value() == format_weights(nst.preset("vgg19").style_layer_weights)
     assert size.input_value() == "512"

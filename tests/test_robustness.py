@@ -37,6 +37,7 @@ from PIL import Image
 
 import app
 import nst
+import web.run
 
 from .app_server import IMAGE, PNG, STATUS, first_image, serve, submit, wait_until
 from .factories import make_photo
@@ -134,7 +135,7 @@ class RawJob:
     """One job in its own browser session: queued at once, its event stream read on demand."""
 
     def __init__(self, url: str, content: str, style: str, **settings: Any) -> None:
-        values = {name: parameter.default for name, parameter in inspect.signature(app.stylize).parameters.items()}
+        values = {name: parameter.default for name, parameter in inspect.signature(web.run.stylize).parameters.items()}
         values.update(content=file_data(content), style=file_data(style), **settings)
         self.url, self.session = url, uuid.uuid4().hex
         body = {"data": list(values.values()), "fn_index": stylize_fn_index(url), "session_hash": self.session}
@@ -340,7 +341,7 @@ def secrets() -> dict[str, str]:
     """Files the server can read but must never serve, with a line of each to look for."""
     return {
         "/etc/passwd": "root:x:0:0",
-        str(ROOT / "app.py"): "ACTIVE_RUNS = ActiveRuns()",
+        str(ROOT / "app.py"): (ROOT / "app.py").read_text().splitlines()[0],
         str(ROOT / "README.md"): (ROOT / "README.md").read_text().strip().splitlines()[0],
     }
 

@@ -1,0 +1,44 @@
+"""How long a run will take, told before it starts, from this project's measured step costs."""
+
+from __future__ import annotations
+
+import nst
+from nst.device import resolve_compute
+from nst.schedule import plan_scales
+
+from .limits import deadline
+from .status import duration
+
+# Seconds per optimisation step per megapixel on a 2-core x86 CPU, by network and by the
+# precision the library picks here, from BENCHMARKS.md: default runs on the square example
+# photo took 51.9 s in bf16 and 113.1 s in fp32 for 10.4 megapixel-steps (per-scale set-up
+# included); SqueezeNet steps cost 0.08 s at 512x341 in either precision.
+SECONDS_PER_MEGAPIXEL_STEP = {
+    ("vgg19", "bf16"): 5.0,
+    ("vgg19", "fp32"): 10.9,
+    ("squeezenet", "bf16"): 0.5,
+    ("squeezenet", "fp32"): 0.5,
+}
+SETUP_SECONDS = 3.0
+PRECISION = resolve_compute().precision
+
+
+def estimate_seconds(settings: nst.Settings) -> float:
+    """A rough run time on a 2-core CPU, for a square photo (the most pixels at this size)."""
+    scales = plan_scales(settings, (settings.size, settings.size))
+    megapixel_steps = sum(scale.steps * scale.size[0] * scale.size[1] for scale in scales) / 1e6
+    return SETUP_SECONDS + megapixel_steps * SECONDS_PER_MEGAPIXEL_STEP[settings.backbone, PRECISION]
+
+
+def estimate_text(backbone: str, size: float, steps: float, multiscale: bool) -> str:
+    """The line under the steps slider: expected time, and whether the time limit cuts it short."""
+    try:
+        settings = nst.Settings(backbone=backbone, size=int(size), steps=int(steps), multiscale=bool(multiscale))
+    except nst.SettingsError:
+        return ""
+    seconds = estimate_seconds(settings)
+    text = f"At most about {duration(seconds)} on a 2-core CPU; a GPU is many times faster."
+    limit = deadline()
+    if seconds > limit:
+        text += f" Runs stop after {duration(limit)} here, keeping the image reached."
+    return text

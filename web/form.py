@@ -1,0 +1,129 @@
+"""Between the page's widgets and `nst.Settings`: choices, reading values, filling them from a preset."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import gradio as gr
+
+import nst
+from nst.extractors import get_extractor
+from nst.settings import DEFAULT_LEARNING_RATES
+
+from .limits import MAX_SIZE, MAX_STEPS, MIN_SIZE, MIN_STEPS
+
+DEFAULT = nst.preset("vgg19")
+ADAM_RATE, LBFGS_RATE = DEFAULT_LEARNING_RATES["adam"], DEFAULT_LEARNING_RATES["lbfgs"]
+
+BACKBONE_CHOICES = [("VGG-19 (embedded)", "vgg19"), ("SqueezeNet 1.1 (5 MB download)", "squeezenet")]
+COLOR_CHOICES = [("Off", "none"), ("Keep photo colours", "luminance"), ("Match style to photo", "histogram")]
+INIT_CHOICES = [("The photo", "content"), ("Random noise", "noise")]
+OPTIMIZER_CHOICES = [("Adam", "adam"), ("L-BFGS", "lbfgs")]
+
+
+def parse_weights(text: str) -> tuple[float, ...]:
+    """Read "w1, w2, ..." as one weight per style layer."""
+    try:
+        return tuple(float(part) for part in text.split(",") if part.strip())
+    except ValueError:
+        raise nst.SettingsError(
+            f"Style layer weights must be numbers separated by commas, such as 1000, 100, 10; got {text!r}."
+        ) from None
+
+
+def format_weights(weights: tuple[float, ...]) -> str:
+    """Weights as the text field shows them: "200000, 50000, ..."."""
+    return ", ".join(f"{weight:g}" for weight in weights)
+
+
+def number(label: str, value: object) -> float:
+    """A widget's number, or a message saying which field needs one."""
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        raise nst.SettingsError(f"{label} needs a number; got {value!r}.") from None
+
+
+def build_settings(
+    preset: str,
+    backbone: str,
+    size: float,
+    steps: float,
+    style_strength: float,
+    preserve_color: str,
+    optimizer: str,
+    learning_rate: float | None,
+    style_layer_weights: str,
+    content_weight: float,
+    tv_weight: float,
+    init: str,
+    multiscale: bool,
+    seed: int | None,
+    deadline: float | None = None,
+) -> nst.Settings:
+    """The widgets' values as Settings; the preset supplies everything the page does not show.
+
+    The library reports every step (`yield_every=1`) and the page decides
+    which to show, by time rather than by step count, so that updates arrive
+    about once a second at every size and on every device.
+    """
+    size, steps = number("Output size", size), number("Steps", steps)
+    if not MIN_SIZE <= size <= MAX_SIZE:
+        raise nst.SettingsError(f"This page makes images from {MIN_SIZE} to {MAX_SIZE} pixels; got {size:g}.")
+    if not MIN_STEPS <= steps <= MAX_STEPS:
+        raise nst.SettingsError(f"This page runs {MIN_STEPS} to {MAX_STEPS} steps; got {steps:g}.")
+    return nst.preset(
+        preset,
+        backbone=backbone,
+        size=round(size),
+        steps=round(steps),
+        style_strength=number("Style strength", style_strength),
+        preserve_color=preserve_color,
+        optimizer=optimizer,
+        learning_rate=number("Learning rate", learning_rate) if learning_rate else None,
+        style_layer_weights=parse_weights(str(style_layer_weights)),
+        content_weight=number("Content weight", content_weight),
+        tv_weight=number("Smoothness (TV) weight", tv_weight),
+        init=init,
+        multiscale=bool(multiscale),
+        seed=None if seed is None else round(number("Seed", seed)),
+        deadline=deadline,
+        yield_every=1,
+    )
+
+
+def preset_values(name: str) -> tuple[Any, ...]:
+    """The controls' values for preset `name`, in the order of `Controls.from_preset` in app.py."""
+    s = nst.preset(name)
+    layers = ", ".join(s.style_layers)
+    return (
+        s.backbone,
+        s.size,
+        s.steps,
+        s.style_strength,
+        s.preserve_color,
+        s.optimizer,
+        s.learning_rate or 0,
+        gr.Textbox(value=format_weights(s.style_layer_weights), info=f"One weight per style layer: {layers}"),
+        s.content_weight,
+        s.tv_weight,
+        s.init,
+        s.use_multiscale,
+        s.seed,
+    )
+
+
+def preset_for_backbone(backbone: str, current: str) -> str:
+    """Keep the preset if it uses `backbone`, else switch to that network's first preset."""
+    if nst.preset(current).backbone == backbone:
+        return current
+    return next(name for name in nst.PRESETS if nst.preset(name).backbone == backbone)
+
+
+def check_weights(preset: str) -> None:
+    """Warn at once when the preset's network cannot be loaded here, rather than at the first run."""
+    backbone = nst.preset(preset).backbone
+    try:
+        get_extractor(backbone)
+    except nst.WeightsUnavailableError as error:
+        gr.Warning(str(error), duration=20, title="This network is not available here")

@@ -1,0 +1,44 @@
+"""The page's own limits and the environment variables that set them.
+
+A public demo on a CPU must not accept a run that takes hours, nor let a queue
+grow without bound, so the page narrows what the library allows.
+"""
+
+from __future__ import annotations
+
+import os
+
+MIN_SIZE, MAX_SIZE = 64, 1024
+MIN_STEPS, MAX_STEPS = 10, 1000
+DEFAULT_DEADLINE = 180.0
+DEFAULT_QUEUE_SIZE = 16
+DEFAULT_CONCURRENCY = 1
+
+
+def env_number(name: str, default: float) -> float:
+    """A positive number from the environment, with a message naming the variable if it is not one."""
+    text = os.environ.get(name, "").strip()
+    if not text:
+        return default
+    try:
+        value = float(text)
+    except ValueError:
+        raise ValueError(f"{name} must be a number, got {text!r}.") from None
+    if not value > 0:
+        raise ValueError(f"{name} must be positive, got {text!r}.")
+    return value
+
+
+def deadline() -> float:
+    """Seconds a run may take (NST_DEADLINE), read at each run so a test or operator can change it."""
+    return env_number("NST_DEADLINE", DEFAULT_DEADLINE)
+
+
+def queue_size() -> int:
+    """Visitors who may wait for a run (NST_QUEUE_SIZE)."""
+    return int(env_number("NST_QUEUE_SIZE", DEFAULT_QUEUE_SIZE))
+
+
+def concurrency() -> int:
+    """Runs computed at once per process (NST_CONCURRENCY)."""
+    return int(env_number("NST_CONCURRENCY", DEFAULT_CONCURRENCY))

@@ -1,0 +1,35 @@
+"""How the page looks: its heading, theme and the few style rules Gradio's theme does not cover."""
+
+from __future__ import annotations
+
+import gradio as gr
+
+HEADER = """
+<div id="hero">
+  <h1>Neural Style Transfer</h1>
+  <p>Repaint any photo in the manner of a painting. The method of Gatys et al. (2016)
+  changes the photo's pixels until a VGG-19 network sees the photo's content and the
+  painting's textures in it. Watch it happen, step by step.</p>
+</div>
+"""
+
+CSS = """
+#hero { text-align: center; margin: 0.5rem auto 0.25rem; max-width: 46rem; }
+#hero h1 { font-size: 2.2rem; font-weight: 800; margin: 0 0 0.3rem;
+  background: linear-gradient(90deg, #6d28d9, #db2777, #f59e0b);
+  -webkit-background-clip: text; background-clip: text; color: transparent; }
+#hero p { color: var(--body-text-color-subdued); margin: 0; }
+#status { min-height: 2.6rem; padding: 0.5rem 0.9rem; border-radius: var(--radius-lg);
+  background: var(--block-background-fill); border: 1px solid var(--block-border-color); }
+#status p { margin: 0; }
+#estimate { background: var(--block-background-fill); }
+#estimate p { margin: 0; font-size: var(--text-sm); color: var(--body-text-color-subdued); }
+#result button:has(> .image-frame), #result .image-frame { width: 100%; }
+#result .image-frame img { width: 100%; height: auto; max-height: 70vh; object-fit: contain; }
+.download .empty, #comparison .empty { min-height: 4rem !important; height: 4rem; }
+@media (max-width: 640px) {
+  #content-examples .gallery .container, #style-examples .gallery .container { width: 3.4rem; height: 3.4rem; }
+}
+"""
+
+THEME = gr.themes.Soft(primary_hue="violet", secondary_hue="pink", neutral_hue="slate")

@@ -1,0 +1,107 @@
+"""The Stylize and Stop handlers: one run of the library's generator as a stream of page updates."""
+
+from __future__ import annotations
+
+import contextlib
+import random
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import gradio as gr
+
+import nst
+
+from .active_runs import ACTIVE_RUNS
+from .form import DEFAULT, build_settings, format_weights
+from .limits import deadline
+from .run_record import RunRecord, discard_record
+from .status import status_done, status_preparing, status_running, status_stopped
+from .uploads import load_inputs, thumbnail
+from .zerogpu import gpu
+
+# The library reports every step; the page shows a new image at most this often. Each
+# image costs a PNG in Gradio's cache and a download in the browser, and Stop takes
+# effect at the next update, so about one a second keeps both cheap and prompt.
+UPDATE_SECONDS = 1.0
+
+
+def update(record: RunRecord, status: str, *, finished: bool = False) -> tuple[Any, ...]:
+    """One streamed update: image, status, loss plot; comparison and downloads only when finished."""
+    last = record.last
+    if not finished:
+        return last.image, status, record.plot(), gr.skip(), gr.skip(), gr.skip(), record
+    record.finished = True
+    png, animation = record.downloads()
+    return last.image, status, record.plot(), record.before_after(), png, animation, record
+
+
+@gpu
+def stylize(
+    content: dict[str, Any] | None,
+    style: dict[str, Any] | None,
+    preset: str = "vgg19",
+    backbone: str = DEFAULT.backbone,
+    size: float = DEFAULT.size,
+    steps: float = DEFAULT.steps,
+    style_strength: float = DEFAULT.style_strength,
+    preserve_color: str = DEFAULT.preserve_color,
+    optimizer: str = DEFAULT.optimizer,
+    learning_rate: float | None = DEFAULT.learning_rate or 0,
+    style_layer_weights: str = format_weights(DEFAULT.style_layer_weights),
+    content_weight: float = DEFAULT.content_weight,
+    tv_weight: float = DEFAULT.tv_weight,
+    init: str = DEFAULT.init,
+    multiscale: bool = DEFAULT.use_multiscale,
+    seed: float | None = DEFAULT.seed,
+    randomize_seed: bool = False,
+    previous: RunRecord | None = None,
+) -> Iterator[tuple[Any, ...]]:
+    """Repaint the `content` photo in the manner of the `style` image, streaming the result.
+
+    Yields (image, status, losses, before/after, PNG, animation) about once a
+    second; the last update carries the comparison and both downloads.
+    """
+    discard_record(previous)
+    if randomize_seed:
+        seed = random.randrange(2**31)
+    try:
+        settings = build_settings(
+            preset, backbone, size, steps, style_strength, preserve_color, optimizer, learning_rate,
+            style_layer_weights, content_weight, tv_weight, init, multiscale, seed, deadline=deadline(),
+        )
+        content_image, style_image = load_inputs(content, style)
+    except nst.NSTError as error:
+        raise gr.Error(str(error), title="Cannot start") from error
+    record = RunRecord(content=thumbnail(content_image, settings.size), seed=settings.seed)
+    yield None, status_preparing(settings.backbone), record.plot(), None, None, None, record
+    with ACTIVE_RUNS.track(), contextlib.closing(nst.stylize(content_image, style_image, settings)) as run:
+        shown_at = 0.0
+        try:
+            for progress in run:
+                record.add(progress)
+                if progress.done:
+                    record.add_frame(progress)
+                    yield update(record, status_done(progress, record.seed), finished=True)
+                elif time.monotonic() - shown_at >= UPDATE_SECONDS:
+                    shown_at = time.monotonic()
+                    record.add_frame(progress)
+                    yield update(record, status_running(progress))
+        except nst.RunFailedError as error:
+            record.keep_image(error.last_image, settings.steps)
+            if record.last is None:
+                raise gr.Error(str(error), title="The run failed") from error
+            gr.Warning(str(error), duration=20, title="The run stopped early")
+            yield update(record, f"**Stopped early**: {error}", finished=True)
+        except nst.NSTError as error:
+            raise gr.Error(str(error), title="Cannot run") from error
+
+
+def stop(record: RunRecord | None) -> tuple[Any, ...]:
+    """After Stop: say where the run got to and hand over what it reached."""
+    if record is None or record.finished:
+        return gr.skip(), gr.skip(), gr.skip(), gr.skip()
+    files = record.downloads()
+    if files is None:
+        return "**Stopped** before the first image.", gr.skip(), gr.skip(), gr.skip()
+    return status_stopped(record.last), record.before_after(), *files
