@@ -6,9 +6,13 @@
     progress.to_pil().save("result.png")
 """
 
+# The one place the version is written: pyproject.toml reads it from here.
+__version__ = "0.1.0"
+
 from .errors import ImageInputError, NSTError, RunFailedError, SettingsError, WeightsUnavailableError
 from .images import load_image
 from .presets import PRESETS, preset
+from .recipe import RecipeError, make_recipe, read_recipe, save_png, save_result, settings_from_recipe
 from .settings import Settings
 from .stylize import Progress, stylize
 
@@ -17,11 +21,17 @@ __all__ = [
     "ImageInputError",
     "NSTError",
     "Progress",
+    "RecipeError",
     "RunFailedError",
     "Settings",
     "SettingsError",
     "WeightsUnavailableError",
     "load_image",
+    "make_recipe",
     "preset",
+    "read_recipe",
+    "save_png",
+    "save_result",
+    "settings_from_recipe",
     "stylize",
 ]
