@@ -1,6 +1,9 @@
 """Command line: `python -m nst CONTENT STYLE [STYLE ...] -o OUT.png`.
 
-Options mirror the settings; only the ones given override the chosen preset.
+Options mirror the settings; only the ones given override the chosen preset,
+or the recipe read with --recipe (from a PNG nst wrote, or a JSON file), so a
+picture can be remade exactly and then varied one option at a time. Every PNG
+written carries the run's recipe.
 Bad input ends with a one-line message on stderr and a non-zero exit code,
 never a traceback. Whatever happens after the first frame, an image is saved:
 a diverged run, a deadline or Ctrl-C still writes the last good image.
@@ -20,6 +23,7 @@ from .animation import FORMATS, save_animation
 from .errors import NSTError, RunFailedError
 from .extractors import BACKBONES
 from .presets import PRESETS, preset
+from .recipe import differences, make_recipe, read_recipe, save_png, settings_from_recipe
 from .settings import COLOR_MODES, DEVICES, INITS, OPTIMIZERS, PRECISIONS
 from .stylize import Progress, stylize
 
@@ -48,7 +52,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("content", help="photo to repaint")
     parser.add_argument("styles", nargs="+", metavar="style", help="one or more style images")
     parser.add_argument("-o", "--output", required=True, help="where to write the result (.png recommended)")
-    parser.add_argument("--preset", choices=list(PRESETS), default="vgg19", help="starting settings (default vgg19)")
+    parser.add_argument("--preset", choices=list(PRESETS), help="starting settings (default vgg19)")
+    parser.add_argument("--recipe", metavar="FILE",
+                        help="settings of a PNG nst wrote, or of a JSON recipe; options given override them")
     parser.add_argument("--backbone", choices=BACKBONES, help="feature network (default: the embedded vgg19)")
     parser.add_argument("--size", type=int, help="long side of the output in pixels (default 512)")
     parser.add_argument("--steps", type=int, help="optimisation steps in total")
@@ -122,6 +128,14 @@ def check_writable(path: Path) -> None:
         raise NSTError(f"The folder {path.parent} does not exist.")
 
 
+def save(image: Image.Image, path: Path, recipe: dict) -> None:
+    """PNG outputs carry the recipe; other formats have no place for it and are saved plainly."""
+    if path.suffix.lower() == ".png":
+        save_png(image, path, recipe)
+    else:
+        image.save(path)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
@@ -145,7 +159,13 @@ def run(args: argparse.Namespace) -> int:
             raise NSTError("--save-every needs a positive number of steps.")
         save_dir = Path(args.save_every[1])
         save_dir.mkdir(parents=True, exist_ok=True)
-    settings = preset(args.preset, **overrides)
+    if args.recipe and args.preset:
+        raise NSTError("--preset and --recipe both choose the starting settings: give one of them.")
+    wanted = read_recipe(args.recipe) if args.recipe else None
+    # Options left out are None, so only what the user typed overrides the recipe or the preset.
+    settings = (
+        settings_from_recipe(wanted).replace(**overrides) if wanted else preset(args.preset or "vgg19", **overrides)
+    )
     if save_every:
         settings = settings.replace(yield_every=math.gcd(save_every, settings.yield_every))
     output = Path(args.output)
@@ -155,6 +175,9 @@ def run(args: argparse.Namespace) -> int:
         check_writable(animation)
         if animation.suffix.lower() not in FORMATS:
             raise NSTError(f"--animation must end in .gif or .webp, not {animation.suffix or 'nothing'!r}.")
+    recipe = make_recipe(settings, args.content, args.styles, init_image=args.init_image)
+    for note in differences(wanted, recipe) if wanted else ():
+        print(f"note: {note}", file=sys.stderr)
 
     bar = ProgressBar(not args.quiet)
     frames: list[Image.Image] = []
@@ -167,20 +190,20 @@ def run(args: argparse.Namespace) -> int:
             if args.animation:
                 frames.append(frame)
             if save_dir is not None and (progress.step % save_every == 0 or progress.done):
-                frame.save(save_dir / f"step_{progress.step:05d}.png")
+                save_png(frame, save_dir / f"step_{progress.step:05d}.png", recipe)
     except RunFailedError as error:
         print(f"\nerror: {error}", file=sys.stderr)
         if error.last_image is not None:
-            Image.fromarray(error.last_image).save(output)
+            save(Image.fromarray(error.last_image), output, recipe)
             print(f"The last good image was saved to {output}.", file=sys.stderr)
         return EXIT_RUN_FAILED
     except KeyboardInterrupt:
         if last is not None:
-            last.to_pil().save(output)
+            save(last.to_pil(), output, recipe)
             print(f"\nInterrupted; the image at step {last.step} was saved to {output}.", file=sys.stderr)
         return EXIT_INTERRUPTED
     assert last is not None and last.done
-    last.to_pil().save(output)
+    save(last.to_pil(), output, recipe)
     if args.animation:
         save_animation(frames, args.animation)
     if not args.quiet:

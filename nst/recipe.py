@@ -217,7 +217,7 @@ def differences(wanted: dict, made: dict) -> list[str]:
         changed = [role for role in roles if wanted_inputs.get(role) != made["inputs"].get(role)]
         if changed:
             notes.append(
-                f"The {', '.join(role.replace('_', ' ') for role in changed)} differ from the recipe's "
-                "(compared by pixels): its settings are used with these inputs."
+                f"Not the recipe's {', '.join(role.replace('_', ' ') for role in changed)} (compared by pixels): "
+                "its settings are used with these inputs."
             )
     return notes

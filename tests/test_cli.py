@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
+import numpy as np
+import pytest
 from PIL import Image
+
+from nst import Settings, read_recipe, settings_from_recipe
+from nst.recipe import image_digest
+
+from .factories import make_painting, make_photo
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -27,6 +36,11 @@ def test_writes_result_frames_and_animation(tmp_path, photo_path, painting_path)
     with Image.open(gif) as animation:
         assert animation.n_frames >= 2 and animation.size == (64, 48)
     assert "Saved" in done.stderr and "it/s" in done.stderr
+    recipes = [read_recipe(path) for path in [out, *sorted(frames.iterdir())]]
+    assert all(recipe == recipes[0] for recipe in recipes)
+    assert settings_from_recipe(recipes[0]).replace(yield_every=Settings().yield_every) == Settings(
+        size=64, steps=12, seed=3
+    )
 
 
 def test_two_styles_luminance_and_squeezenet_flags_parse(tmp_path, photo_path, painting_path):
@@ -68,3 +82,87 @@ def test_divergence_saves_the_last_good_image(tmp_path, photo_path, painting_pat
                "--strength", "1e38", "-q")
     assert done.returncode == 3
     assert "diverged" in done.stderr and out.exists()
+    assert settings_from_recipe(read_recipe(out)).style_strength == 1e38
+
+
+def test_ctrl_c_saves_the_image_reached_with_its_recipe(tmp_path, photo_path, painting_path):
+    out, frames = tmp_path / "out.png", tmp_path / "frames"
+    run = subprocess.Popen(
+        [sys.executable, "-m", "nst", str(photo_path), str(painting_path), "-o", str(out), "--size", "64",
+         "--steps", "5000", "--save-every", "1", str(frames), "-q"],
+        cwd=ROOT, stderr=subprocess.PIPE, text=True,
+    )
+    try:
+        deadline = time.monotonic() + 120
+        while not (frames.exists() and any(frames.iterdir())) and run.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.2)
+        run.send_signal(signal.SIGINT)
+        assert run.wait(timeout=60) == 130, run.stderr.read()
+    finally:
+        run.kill()
+    assert "Interrupted" in run.stderr.read()
+    assert settings_from_recipe(read_recipe(out)).steps == 5000
+
+
+@pytest.fixture(scope="module")
+def first_run(tmp_path_factory) -> dict[str, Path]:
+    """A run with settings far from the defaults, so a recipe that lost any of them shows."""
+    folder = tmp_path_factory.mktemp("first")
+    paths = {"photo": folder / "photo.png", "painting": folder / "painting.png", "result": folder / "result.png"}
+    make_photo().save(paths["photo"])
+    make_painting().save(paths["painting"])
+    done = nst(str(paths["photo"]), str(paths["painting"]), "-o", str(paths["result"]), "--size", "64",
+               "--steps", "8", "--strength", "4", "--init", "noise", "--seed", "11", "--tv-weight", "0.01", "-q")
+    assert done.returncode == 0, done.stderr
+    return paths
+
+
+def pixels(path: Path) -> np.ndarray:
+    return np.asarray(Image.open(path).convert("RGB"))
+
+
+def test_a_recipe_remakes_the_picture_bit_for_bit(tmp_path, first_run):
+    again = tmp_path / "again.png"
+    done = nst(str(first_run["photo"]), str(first_run["painting"]), "--recipe", str(first_run["result"]),
+               "-o", str(again), "-q")
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == ""
+    assert np.array_equal(pixels(again), pixels(first_run["result"]))
+    assert read_recipe(again) == read_recipe(first_run["result"])
+
+
+def test_options_typed_after_the_recipe_override_only_themselves(tmp_path, first_run):
+    json_recipe, varied = tmp_path / "recipe.json", tmp_path / "varied.png"
+    json_recipe.write_text(Image.open(first_run["result"]).info["nst-recipe"])
+    done = nst(str(first_run["photo"]), str(first_run["painting"]), "--recipe", str(json_recipe),
+               "--steps", "4", "-o", str(varied), "-q")
+    assert done.returncode == 0, done.stderr
+    original = settings_from_recipe(read_recipe(first_run["result"]))
+    assert settings_from_recipe(read_recipe(varied)) == original.replace(steps=4)
+    assert not np.array_equal(pixels(varied), pixels(first_run["result"]))
+
+
+def test_another_photo_is_allowed_with_a_one_line_note(tmp_path, first_run):
+    other, out = tmp_path / "other.png", tmp_path / "out.png"
+    make_photo(seed=9).save(other)
+    done = nst(str(other), str(first_run["painting"]), "--recipe", str(first_run["result"]), "--steps", "2",
+               "-o", str(out), "-q")
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.splitlines() == [
+        "note: Not the recipe's photo (compared by pixels): its settings are used with these inputs."
+    ]
+    assert read_recipe(out)["inputs"]["photo"] == image_digest(other)
+
+
+def test_a_png_without_a_recipe_is_a_clear_error(tmp_path, photo_path, painting_path):
+    out = tmp_path / "out.png"
+    done = nst(str(photo_path), str(painting_path), "--recipe", str(photo_path), "-o", str(out))
+    assert done.returncode == 1
+    assert done.stderr.startswith("error: photo.png carries no recipe") and "Traceback" not in done.stderr
+    assert not out.exists()
+
+
+def test_a_recipe_and_a_preset_are_one_choice_too_many(tmp_path, first_run):
+    done = nst(str(first_run["photo"]), str(first_run["painting"]), "--recipe", str(first_run["result"]),
+               "--preset", "the-scream", "-o", str(tmp_path / "out.png"))
+    assert done.returncode == 1 and "give one of them" in done.stderr

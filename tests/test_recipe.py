@@ -181,7 +181,7 @@ def test_differences_name_versions_and_inputs_but_not_settings():
     ]
     other = make_recipe(Settings(), make_photo(seed=9), painting, mask=Image.new("L", (96, 72)))
     (note,) = differences(wanted, other)
-    assert note.startswith("The photo, mask differ from the recipe's")
+    assert note.startswith("Not the recipe's photo, mask (compared by pixels)")
     assert differences({"settings": {}}, other) == []
 
 
