@@ -1,4 +1,4 @@
-"""Command line: `python -m nst CONTENT STYLE [STYLE ...] -o OUT.png`.
+"""Command line: `python -m nst CONTENT STYLE [STYLE ...] -o OUT.png` (STYLE optional with a painting's preset).
 
 Options mirror the settings; only the ones given override the chosen preset,
 or the recipe read with --recipe (from a PNG nst wrote, or a JSON file), so a
@@ -22,7 +22,7 @@ from PIL import Image
 from .animation import FORMATS, save_animation
 from .errors import NSTError, RunFailedError
 from .extractors import BACKBONES
-from .presets import PRESETS, preset
+from .presets import PRESETS, preset, preset_painting
 from .recipe import differences, make_recipe, read_recipe, save_png, settings_from_recipe
 from .settings import COLOR_MODES, DEVICES, INITS, OPTIMIZERS, PRECISIONS
 from .stylize import Progress, stylize
@@ -50,7 +50,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="Neural style transfer (Gatys et al. 2016): repaint CONTENT in the style of STYLE.",
     )
     parser.add_argument("content", help="photo to repaint")
-    parser.add_argument("styles", nargs="+", metavar="style", help="one or more style images")
+    parser.add_argument("styles", nargs="*", metavar="style",
+                        help="one or more style images (default: the painting a painting's preset was tuned on)")
     parser.add_argument("-o", "--output", required=True, help="where to write the result (.png recommended)")
     parser.add_argument("--preset", choices=list(PRESETS), help="starting settings (default vgg19)")
     parser.add_argument("--recipe", metavar="FILE",
@@ -166,6 +167,11 @@ def run(args: argparse.Namespace) -> int:
     settings = (
         settings_from_recipe(wanted).replace(**overrides) if wanted else preset(args.preset or "vgg19", **overrides)
     )
+    styles = args.styles or [preset_painting(args.preset or "vgg19")]
+    if styles == [None]:
+        raise NSTError(
+            "Give a style image after the photo (only a painting's preset, such as starry-night, brings its own)."
+        )
     if save_every:
         settings = settings.replace(yield_every=math.gcd(save_every, settings.yield_every))
     output = Path(args.output)
@@ -175,7 +181,7 @@ def run(args: argparse.Namespace) -> int:
         check_writable(animation)
         if animation.suffix.lower() not in FORMATS:
             raise NSTError(f"--animation must end in .gif or .webp, not {animation.suffix or 'nothing'!r}.")
-    recipe = make_recipe(settings, args.content, args.styles, init_image=args.init_image)
+    recipe = make_recipe(settings, args.content, styles, init_image=args.init_image)
     for note in differences(wanted, recipe) if wanted else ():
         print(f"note: {note}", file=sys.stderr)
 
@@ -183,7 +189,7 @@ def run(args: argparse.Namespace) -> int:
     frames: list[Image.Image] = []
     last: Progress | None = None
     try:
-        for progress in stylize(args.content, args.styles, settings, init_image=args.init_image):
+        for progress in stylize(args.content, styles, settings, init_image=args.init_image):
             last = progress
             bar.show(progress)
             frame = progress.to_pil()

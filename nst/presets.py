@@ -6,12 +6,15 @@ ImageNet-normalised image with learning rate 3.0, dropping to 0.1; we
 optimise pixels in [0, 1], where one normalised unit is about 0.226 (the
 mean ImageNet standard deviation), so the rates are scaled by that factor.
 Its style image sizes (512, 224, 192 px against a 192 px output) become style
-scales relative to the output.
+scales relative to the output. Each of those recipes was tuned on one
+painting, which is its default style.
 """
 
 from __future__ import annotations
 
-from .errors import SettingsError
+from pathlib import Path
+
+from .errors import ImageInputError, SettingsError
 from .settings import Settings
 
 NORMALISED_UNIT = 0.226
@@ -62,6 +65,34 @@ PRESET_TITLES = {
     "the-scream": "SqueezeNet: The Scream recipe",
     "starry-night": "SqueezeNet: Starry Night recipe",
 }
+
+
+# The paintings ship in the repository's examples/ folder (public domain, credited there),
+# not inside the installed package: they are 1 MB of pictures a library user may not want.
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+PRESET_PAINTINGS = {
+    "composition-vii": "style_composition_vii.jpg",
+    "the-scream": "style_the_scream.jpg",
+    "starry-night": "style_starry_night.jpg",
+}
+
+
+def preset_painting(name: str) -> Path | None:
+    """The painting preset `name` was tuned on, or None for a preset without one.
+
+    Raises ImageInputError when the painting is not where the repository keeps
+    it, as in an installed copy of nst without the repository around it.
+    """
+    file = PRESET_PAINTINGS.get(name)
+    if file is None:
+        return None
+    path = EXAMPLES / file
+    if not path.is_file():
+        raise ImageInputError(
+            f"The {name} preset's painting is missing: it ships as examples/{file} in the project's repository, "
+            f"and {EXAMPLES} has no such file. Give a painting after the photo."
+        )
+    return path
 
 
 def preset(name: str, **overrides: object) -> Settings:

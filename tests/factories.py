@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
+import torch
 from PIL import Image
+from torchvision.models import squeezenet1_1
+
+SQUEEZENET_FILE = "squeezenet1_1-b8a52dc0.pth"
 
 
 def make_photo(width: int = 96, height: int = 72, seed: int = 0) -> Image.Image:
@@ -30,3 +36,15 @@ def make_painting(size: int = 96, seed: int = 1) -> Image.Image:
         blot = ((x - cx) ** 2 + (y - cy) ** 2) < r**2
         image[blot] = rng.uniform(0, 1, 3)
     return Image.fromarray((image * 255).astype(np.uint8), "RGB")
+
+
+def save_random_squeezenet(torch_home: Path) -> None:
+    """Put randomly initialised SqueezeNet 1.1 weights where torchvision looks for the ImageNet ones.
+
+    Torchvision does not re-check a cached file, so the real loading code runs
+    offline; the pictures are meaningless but every code path is the real one.
+    """
+    checkpoints = torch_home / "hub" / "checkpoints"
+    checkpoints.mkdir(parents=True, exist_ok=True)
+    torch.manual_seed(0)
+    torch.save(squeezenet1_1(weights=None).state_dict(), checkpoints / SQUEEZENET_FILE)

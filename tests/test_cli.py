@@ -15,14 +15,14 @@ from PIL import Image
 from nst import Settings, read_recipe, settings_from_recipe
 from nst.recipe import image_digest
 
-from .factories import make_painting, make_photo
+from .factories import make_painting, make_photo, save_random_squeezenet
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def nst(*args: str, timeout: float = 300) -> subprocess.CompletedProcess:
+def nst(*args: str, timeout: float = 300, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "nst", *args], cwd=ROOT, capture_output=True, text=True, timeout=timeout
+        [sys.executable, "-m", "nst", *args], cwd=ROOT, capture_output=True, text=True, timeout=timeout, env=env
     )
 
 
@@ -166,3 +166,25 @@ def test_a_recipe_and_a_preset_are_one_choice_too_many(tmp_path, first_run):
     done = nst(str(first_run["photo"]), str(first_run["painting"]), "--recipe", str(first_run["result"]),
                "--preset", "the-scream", "-o", str(tmp_path / "out.png"))
     assert done.returncode == 1 and "give one of them" in done.stderr
+
+
+def test_a_paintings_preset_brings_its_painting(tmp_path, photo_path):
+    home = tmp_path / "torch"
+    save_random_squeezenet(home)
+
+    def result(*paintings: str) -> np.ndarray:
+        out = tmp_path / f"{len(list(tmp_path.iterdir()))}.png"
+        done = nst(str(photo_path), *paintings, "-o", str(out), "--preset", "starry-night", "--size", "48",
+                   "--steps", "3", "--seed", "5", "-q", env={"PATH": "/usr/bin:/bin", "TORCH_HOME": str(home)})
+        assert done.returncode == 0, done.stderr
+        return np.asarray(Image.open(out))
+
+    by_default = result()
+    assert np.array_equal(by_default, result(str(ROOT / "examples" / "style_starry_night.jpg")))
+    assert not np.array_equal(by_default, result(str(ROOT / "examples" / "style_the_scream.jpg")))
+
+
+def test_without_a_painting_the_default_preset_asks_for_one(tmp_path, photo_path):
+    done = nst(str(photo_path), "-o", str(tmp_path / "o.png"))
+    assert done.returncode == 1
+    assert "Give a style image" in done.stderr and "Traceback" not in done.stderr

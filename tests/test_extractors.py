@@ -14,7 +14,7 @@ from nst.extractors import get_extractor
 from nst.squeezenet import IMAGENET_MEAN, IMAGENET_STD, load_squeezenet
 from nst.vgg19 import MEAN_PIXEL_BGR, WEIGHTS_FILE, load_vgg19, read_weights
 
-SQUEEZENET_FILE = "squeezenet1_1-b8a52dc0.pth"
+from .factories import save_random_squeezenet
 
 
 @pytest.fixture
@@ -25,11 +25,9 @@ def torch_home(tmp_path, monkeypatch):
 
 
 def test_squeezenet_loads_saved_weights_through_torchvision(torch_home):
-    checkpoints = torch_home / "hub" / "checkpoints"
-    checkpoints.mkdir(parents=True)
+    save_random_squeezenet(torch_home)
     torch.manual_seed(0)
     reference = squeezenet1_1(weights=None)
-    torch.save(reference.state_dict(), checkpoints / SQUEEZENET_FILE)
 
     model = load_squeezenet().freeze()
     assert len(model.layer_names) == 13

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from nst import PRESETS, Settings, SettingsError, preset
+from nst import PRESETS, ImageInputError, Settings, SettingsError, preset, presets
+from nst.presets import preset_painting
 
 
 @pytest.mark.parametrize(
@@ -47,3 +48,12 @@ def test_every_preset_is_valid_and_overridable():
     assert recipe.style_layer_weights == (300000.0, 1000.0, 15.0, 3.0)
     with pytest.raises(SettingsError, match="Unknown preset"):
         preset("mona-lisa")
+
+
+def test_the_painting_presets_name_their_painting_and_say_when_it_is_missing(tmp_path, monkeypatch):
+    assert preset_painting("starry-night").name == "style_starry_night.jpg"
+    assert all(preset_painting(name).is_file() for name in ("composition-vii", "the-scream", "starry-night"))
+    assert preset_painting("vgg19") is None
+    monkeypatch.setattr(presets, "EXAMPLES", tmp_path)  # as in an installed copy without the repository
+    with pytest.raises(ImageInputError, match=r"the-scream preset's painting is missing.*examples/style_the_scream"):
+        preset_painting("the-scream")
