@@ -17,9 +17,10 @@ from typing import Any
 
 import gradio as gr
 
-from nst.presets import PRESET_TITLES
+from nst.presets import EXAMPLES, PRESET_TITLES
 from web.active_runs import ACTIVE_RUNS
 from web.estimate import estimate_text
+from web.examples import PAINTINGS, PHOTOS
 from web.form import (
     ADAM_RATE,
     BACKBONE_CHOICES,
@@ -29,9 +30,9 @@ from web.form import (
     LBFGS_RATE,
     OPTIMIZER_CHOICES,
     check_weights,
+    choose_preset,
+    follow_backbone,
     format_weights,
-    preset_for_backbone,
-    preset_values,
 )
 from web.limits import MAX_SIZE, MAX_STEPS, MIN_SIZE, MIN_STEPS, concurrency, queue_size
 from web.look import CSS, HEADER, THEME
@@ -41,25 +42,53 @@ from web.run_record import LOSS_COLORS, discard_record
 # What tests, benchmarks and hosting use from this module.
 __all__ = ["ACTIVE_RUNS", "build_demo", "launch_options", "main"]
 
-EXAMPLES = Path(__file__).resolve().parent / "examples"
-
-
-def example_paths(prefix: str) -> list[str]:
-    """The example images named `<prefix>_*.jpg`."""
-    return [str(path) for path in sorted(EXAMPLES.glob(f"{prefix}_*.jpg"))]
-
-
-def image_input(label: str, elem_id: str, examples_label: str) -> gr.Image:
+def image_input(label: str, elem_id: str, examples_label: str, examples: list[Path], height: int = 260) -> gr.Image:
     """An upload/paste/webcam image input with its example thumbnails under it."""
     image = gr.Image(
-        label=label, type="filepath", image_mode=None, sources=["upload", "clipboard", "webcam"], height=260,
+        label=label, type="filepath", image_mode=None, sources=["upload", "clipboard", "webcam"], height=height,
         elem_id=elem_id,
     )
     gr.Examples(
-        examples=[[path] for path in example_paths(elem_id)], inputs=[image], label=examples_label,
-        cache_examples=False, api_visibility="private", elem_id=f"{elem_id}-examples",
+        examples=[[str(path)] for path in examples], inputs=[image], label=examples_label,
+        cache_examples=False, api_visibility="private", elem_id=f"{elem_id}-examples", examples_per_page=len(examples),
     )
     return image
+
+
+def weight_slider(label: str, elem_id: str) -> gr.Slider:
+    """How much one painting counts in a blend; only the ratios between paintings matter."""
+    return gr.Slider(0, 4, value=1, step=0.1, label=label, elem_id=elem_id, min_width=140)
+
+
+@dataclasses.dataclass
+class Paintings:
+    """The painting slots: the main one beside the photo, two more to blend in, and their weights."""
+
+    first: gr.Image
+    second: gr.Image
+    third: gr.Image
+    first_weight: gr.Slider
+    second_weight: gr.Slider
+    third_weight: gr.Slider
+
+    @property
+    def inputs(self) -> list[gr.components.Component]:
+        """In the order of `stylize`'s parameters after the photo."""
+        return [self.first, self.second, self.third, self.first_weight, self.second_weight, self.third_weight]
+
+
+def blend_panel(first: gr.Image) -> Paintings:
+    """Two more painting slots and a weight for each painting, folded away until wanted."""
+    with gr.Accordion("Blend up to three paintings", open=False, elem_id="blend"):
+        first_weight = weight_slider("Weight of the first painting", "style-weight")
+        with gr.Row():
+            with gr.Column(min_width=140):
+                second = image_input("Second painting", "style-2", "Examples", PAINTINGS, height=180)
+                second_weight = weight_slider("Its weight", "style-2-weight")
+            with gr.Column(min_width=140):
+                third = image_input("Third painting", "style-3", "Examples", PAINTINGS, height=180)
+                third_weight = weight_slider("Its weight", "style-3-weight")
+    return Paintings(first, second, third, first_weight, second_weight, third_weight)
 
 
 @dataclasses.dataclass
@@ -163,7 +192,7 @@ def outputs_panel() -> Outputs:
     result = gr.Image(
         label="Result", format="png", interactive=False, buttons=["download", "fullscreen"], elem_id="result"
     )
-    status = gr.Markdown("Add a photo and a style, then press **Stylize**.", label="Status", elem_id="status")
+    status = gr.Markdown("Add a photo and a painting, then press **Stylize**.", label="Status", elem_id="status")
     losses = gr.LinePlot(
         x="step", y="loss", color="term", color_map=LOSS_COLORS, colors_in_legend=list(LOSS_COLORS),
         label="Losses (log scale)", y_title="log₁₀ loss", elem_id="losses",
@@ -187,9 +216,10 @@ def build_demo() -> gr.Blocks:
             with gr.Column(scale=5, min_width=340):
                 with gr.Row():
                     with gr.Column(min_width=140):
-                        content = image_input("Photo", "content", "Example photos")
+                        content = image_input("Photo", "content", "Example photos", PHOTOS)
                     with gr.Column(min_width=140):
-                        style = image_input("Style", "style", "Example styles")
+                        style = image_input("Painting", "style", "Example paintings", PAINTINGS)
+                paintings = blend_panel(style)
                 with gr.Row():
                     run_button = gr.Button("Stylize", variant="primary", scale=3, min_width=120, elem_id="stylize")
                     stop_button = gr.Button("Stop", variant="stop", scale=1, min_width=80, elem_id="stop")
@@ -199,7 +229,9 @@ def build_demo() -> gr.Blocks:
         record = gr.State(time_to_live=3600, delete_callback=discard_record)
         run_event = run_button.click(
             stylize,
-            inputs=[content, style, controls.preset, *controls.from_preset, controls.randomize_seed, record],
+            inputs=[
+                content, *paintings.inputs, controls.preset, *controls.from_preset, controls.randomize_seed, record,
+            ],
             outputs=[out.result, out.status, out.losses, out.comparison, out.png, out.animation, record],
             api_name="stylize",
             # gr.Image opens every upload with PIL before the handler runs: a file that is not an
@@ -215,22 +247,28 @@ def build_demo() -> gr.Blocks:
             stop, inputs=record, outputs=[out.status, out.comparison, out.png, out.animation], cancels=[run_event],
             queue=False, api_visibility="private",
         )
-        wire_controls(controls)
+        wire_controls(controls, style)
     demo.queue(max_size=queue_size(), default_concurrency_limit=concurrency())
     return demo
 
 
-def wire_controls(controls: Controls) -> None:
-    """Presets fill the controls, the network picks a matching preset, the estimate follows the work."""
+def wire_controls(controls: Controls, painting: gr.Image) -> None:
+    """A chosen preset fills the controls (and brings its painting), the network picks a matching preset,
+    the estimate follows the work.
+
+    Presets react to the visitor's choice (`input`), not to every change, so
+    that settings restored all at once are not overwritten by a preset's.
+    """
     c = controls
-    c.preset.change(
-        preset_values, inputs=c.preset, outputs=c.from_preset, queue=False, show_progress="hidden",
+    c.preset.input(
+        choose_preset, inputs=c.preset, outputs=[*c.from_preset, painting], queue=False, show_progress="hidden",
         api_visibility="private",
     )
-    c.preset.change(check_weights, inputs=c.preset, concurrency_limit=None, api_visibility="private")
     c.backbone.input(
-        preset_for_backbone, inputs=[c.backbone, c.preset], outputs=c.preset, queue=False, api_visibility="private"
+        follow_backbone, inputs=[c.backbone, c.preset], outputs=[c.preset, *c.from_preset], queue=False,
+        show_progress="hidden", api_visibility="private",
     )
+    c.backbone.change(check_weights, inputs=c.backbone, concurrency_limit=None, api_visibility="private")
     gr.on(
         [c.backbone.change, c.size.change, c.steps.change, c.multiscale.change], estimate_text,
         inputs=[c.backbone, c.size, c.steps, c.multiscale], outputs=c.estimate, queue=False, show_progress="hidden",
@@ -239,8 +277,13 @@ def wire_controls(controls: Controls) -> None:
 
 
 def launch_options() -> dict[str, Any]:
-    """What `launch()` needs besides the network settings (Gradio 6 takes theme and CSS here)."""
-    return {"theme": THEME, "css": CSS, "max_file_size": "10mb"}
+    """What `launch()` needs besides the network settings (Gradio 6 takes theme and CSS here).
+
+    The examples folder is allowed so that a preset can put its painting in
+    the painting slot when the app runs from another working directory too;
+    it holds only the public example pictures and their credits.
+    """
+    return {"theme": THEME, "css": CSS, "max_file_size": "10mb", "allowed_paths": [str(EXAMPLES)]}
 
 
 def main(argv: list[str] | None = None) -> None:

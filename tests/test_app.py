@@ -25,6 +25,9 @@ from web.form import DEFAULT, build_settings, format_weights, preset_for_backbon
 from web.run_record import RunRecord
 
 from .app_server import ANIMATION, COMPARISON, IMAGE, LOSSES, PNG, STATUS, first_image, serve, submit, wait_until
+from .factories import make_painting
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(scope="module")
@@ -95,6 +98,32 @@ def test_cancel_ends_the_run_and_the_next_one_starts_at_once(client, photo_path,
     assert next(outputs)[STATUS].startswith("Preparing")
     assert time.monotonic() - started < 10
     assert list(outputs)[-1][STATUS].startswith("**Done**")
+
+
+def test_up_to_three_paintings_blend_by_their_weights(client, photo_path, painting_path, tmp_path):
+    second, third = tmp_path / "second.png", tmp_path / "third.png"
+    make_painting(seed=2).transpose(Image.Transpose.ROTATE_90).save(second)
+    Image.open(ROOT / "examples" / "style_the_scream.jpg").save(third)
+
+    def result(**paintings) -> np.ndarray:
+        files = {name: handle_file(str(path)) for name, path in paintings.items() if isinstance(path, Path)}
+        weights = {name: value for name, value in paintings.items() if not isinstance(value, Path)}
+        job = client.submit(content=handle_file(str(photo_path)), **files, **weights, size=64, steps=10,
+                            api_name="/stylize")
+        final = job.result()
+        assert final[STATUS].startswith("**Done**"), final[STATUS]
+        return np.asarray(Image.open(final[PNG]))
+
+    alone = result(style=painting_path)
+    # Weight 0 leaves a painting out exactly; any other weight brings its style in.
+    assert np.array_equal(alone, result(style=painting_path, style_2=second, style_3=third, style_2_weight=0,
+                                        style_3_weight=0))
+    blended = result(style=painting_path, style_2=second, style_3=third, style_weight=2)
+    assert np.abs(blended.astype(float) - alone).mean() > 1
+    # An empty first slot is fine: the paintings given are the ones used.
+    assert np.array_equal(result(style_2=painting_path), alone)
+    with pytest.raises(AppError, match="Add a painting first"):
+        client.submit(content=handle_file(str(photo_path)), style=None, api_name="/stylize").result()
 
 
 def test_an_upload_that_is_not_an_image_gets_a_clear_message(client, tmp_path, painting_path):

@@ -112,7 +112,7 @@ def screenshot(page: Page, folder: Path, name: str, full_page: bool) -> Path:
 def test_the_result_streams_in_and_the_page_fits_desktop_and_phone(page: Page, tmp_path: Path, monkeypatch):
     monkeypatch.setattr(web.run, "UPDATE_SECONDS", 0.3)  # a few updates even on a fast machine
     page.locator("#content-examples button:has(img[src*='content_chelsea'])").click()
-    page.locator("#style-examples button:has(img[src*='style_swirls'])").click()
+    page.locator("#style-examples button:has(img[src*='style_starry_night'])").click()
     page.wait_for_selector("#content img")
     page.wait_for_selector("#style img")
     set_slider(page, "size", 256)
@@ -166,6 +166,7 @@ def test_a_preset_fills_the_controls_and_the_network_follows(page: Page):
     page.locator("#preset input").click()
     page.get_by_role("option", name=PRESET_TITLES["the-scream"]).click()
     page.wait_for_function("document.querySelector('#size input[type=number]').value === '192'")
+    page.wait_for_selector("#style img[src*='style_the_scream']")  # the recipe's own painting
     assert weights.input_value() == format_weights(nst.preset("the-scream").style_layer_weights)
     assert "SqueezeNet" in page.locator("#backbone input").input_value()
 
@@ -175,3 +176,14 @@ def test_a_preset_fills_the_controls_and_the_network_follows(page: Page):
     assert page.locator("#preset input").input_value() == PRESET_TITLES["vgg19"]
     assert weights.input_value() == format_weights(nst.preset("vgg19").style_layer_weights)
     assert size.input_value() == "512"
+    # The network's preset keeps the painting the visitor has: only a chosen preset brings its own.
+    assert page.locator("#style img[src*='style_the_scream']").count() == 1
+
+
+def test_famous_paintings_come_first_and_fill_the_painting_slots(page: Page):
+    names = page.locator("#style-examples img").evaluate_all("images => images.map(image => image.src)")
+    famous = ["starry_night", "the_scream", "composition_vii", "great_wave"]
+    assert [next((name for name in famous if name in src), src) for src in names[:4]] == famous
+    page.click("#blend button")
+    page.locator("#style-2-examples button:has(img[src*='style_great_wave'])").click()
+    page.wait_for_selector("#style-2 img[src*='style_great_wave']")

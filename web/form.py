@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import gradio as gr
@@ -10,6 +11,7 @@ import nst
 from nst.extractors import get_extractor
 from nst.settings import DEFAULT_LEARNING_RATES
 
+from .examples import painting_for_preset
 from .limits import MAX_SIZE, MAX_STEPS, MIN_SIZE, MIN_STEPS
 
 DEFAULT = nst.preset("vgg19")
@@ -59,6 +61,7 @@ def build_settings(
     init: str,
     multiscale: bool,
     seed: int | None,
+    style_blend: tuple[float, ...] = (),
     deadline: float | None = None,
 ) -> nst.Settings:
     """The widgets' values as Settings; the preset supplies everything the page does not show.
@@ -87,9 +90,20 @@ def build_settings(
         init=init,
         multiscale=bool(multiscale),
         seed=None if seed is None else round(number("Seed", seed)),
+        style_blend=style_blend,
         deadline=deadline,
         yield_every=1,
     )
+
+
+def blend_weights(paintings: Sequence[object | None], weights: Sequence[object]) -> tuple[float, ...]:
+    """The blend weights of the paintings given (empty slots skipped); none needed for a single painting."""
+    given = [
+        number(f"Weight of painting {slot}", weight)
+        for slot, (painting, weight) in enumerate(zip(paintings, weights, strict=True), start=1)
+        if painting is not None
+    ]
+    return tuple(given) if len(given) > 1 else ()
 
 
 def preset_values(name: str) -> tuple[Any, ...]:
@@ -120,9 +134,30 @@ def preset_for_backbone(backbone: str, current: str) -> str:
     return next(name for name in nst.PRESETS if nst.preset(name).backbone == backbone)
 
 
-def check_weights(preset: str) -> None:
-    """Warn at once when the preset's network cannot be loaded here, rather than at the first run."""
-    backbone = nst.preset(preset).backbone
+def choose_preset(name: str) -> tuple[Any, ...]:
+    """A visitor picked preset `name`: its settings, and the painting it was tuned on if it has one.
+
+    Only a visitor's own choice brings the painting: a preset that changes
+    because the network did keeps the painting the visitor chose.
+    """
+    try:
+        painting = painting_for_preset(name)
+    except nst.ImageInputError as error:
+        gr.Warning(str(error), title="This preset's painting is missing")
+        painting = None
+    return (*preset_values(name), gr.skip() if painting is None else painting)
+
+
+def follow_backbone(backbone: str, current: str) -> tuple[Any, ...]:
+    """A visitor picked a network: keep a preset that uses it, else switch to one that does and fill its settings."""
+    name = preset_for_backbone(backbone, current)
+    if name == current:
+        return (gr.skip(),) * (1 + len(preset_values(name)))
+    return (name, *preset_values(name))
+
+
+def check_weights(backbone: str) -> None:
+    """Warn at once when the network cannot be loaded here, rather than at the first run."""
     try:
         get_extractor(backbone)
     except nst.WeightsUnavailableError as error:

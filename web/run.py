@@ -13,7 +13,7 @@ import gradio as gr
 import nst
 
 from .active_runs import ACTIVE_RUNS
-from .form import DEFAULT, build_settings, format_weights
+from .form import DEFAULT, blend_weights, build_settings, format_weights
 from .limits import deadline
 from .run_record import RunRecord, discard_record
 from .status import status_done, status_preparing, status_running, status_stopped
@@ -39,7 +39,12 @@ def update(record: RunRecord, status: str, *, finished: bool = False) -> tuple[A
 @gpu
 def stylize(
     content: dict[str, Any] | None,
-    style: dict[str, Any] | None,
+    style: dict[str, Any] | None = None,
+    style_2: dict[str, Any] | None = None,
+    style_3: dict[str, Any] | None = None,
+    style_weight: float = 1.0,
+    style_2_weight: float = 1.0,
+    style_3_weight: float = 1.0,
     preset: str = "vgg19",
     backbone: str = DEFAULT.backbone,
     size: float = DEFAULT.size,
@@ -57,25 +62,29 @@ def stylize(
     randomize_seed: bool = False,
     previous: RunRecord | None = None,
 ) -> Iterator[tuple[Any, ...]]:
-    """Repaint the `content` photo in the manner of the `style` image, streaming the result.
+    """Repaint the `content` photo in the manner of the `style` painting, streaming the result.
 
+    Up to two more paintings (`style_2`, `style_3`) blend in, each painting's
+    style weighed by its `*_weight` (only the relative weights matter).
     Yields (image, status, losses, before/after, PNG, animation) about once a
     second; the last update carries the comparison and both downloads.
     """
     discard_record(previous)
     if randomize_seed:
         seed = random.randrange(2**31)
+    paintings = (style, style_2, style_3)
     try:
         settings = build_settings(
             preset, backbone, size, steps, style_strength, preserve_color, optimizer, learning_rate,
-            style_layer_weights, content_weight, tv_weight, init, multiscale, seed, deadline=deadline(),
+            style_layer_weights, content_weight, tv_weight, init, multiscale, seed,
+            style_blend=blend_weights(paintings, (style_weight, style_2_weight, style_3_weight)), deadline=deadline(),
         )
-        content_image, style_image = load_inputs(content, style)
+        content_image, style_images = load_inputs(content, paintings)
     except nst.NSTError as error:
         raise gr.Error(str(error), title="Cannot start") from error
     record = RunRecord(content=thumbnail(content_image, settings.size), seed=settings.seed)
     yield None, status_preparing(settings.backbone), record.plot(), None, None, None, record
-    with ACTIVE_RUNS.track(), contextlib.closing(nst.stylize(content_image, style_image, settings)) as run:
+    with ACTIVE_RUNS.track(), contextlib.closing(nst.stylize(content_image, style_images, settings)) as run:
         shown_at = 0.0
         try:
             for progress in run:

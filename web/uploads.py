@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from PIL import Image
@@ -14,14 +15,17 @@ def upload_path(payload: dict[str, Any] | None) -> str | None:
     return payload.get("path") if payload else None
 
 
-def load_inputs(content: dict[str, Any] | None, style: dict[str, Any] | None) -> tuple[Image.Image, Image.Image]:
-    """Decode the two uploads with the library's careful loader."""
-    content_path, style_path = upload_path(content), upload_path(style)
+def load_inputs(
+    content: dict[str, Any] | None, paintings: Sequence[dict[str, Any] | None]
+) -> tuple[Image.Image, list[Image.Image]]:
+    """Decode the photo and the paintings given (any of the slots may be empty) with the library's loader."""
+    content_path = upload_path(content)
+    painting_paths = [path for path in map(upload_path, paintings) if path is not None]
     if content_path is None:
         raise nst.ImageInputError("Add a photo to repaint first (upload, paste, webcam or an example).")
-    if style_path is None:
-        raise nst.ImageInputError("Add a style image first: upload a painting or pick an example style.")
-    return nst.load_image(content_path), nst.load_image(style_path)
+    if not painting_paths:
+        raise nst.ImageInputError("Add a painting first: upload one or pick an example painting.")
+    return nst.load_image(content_path), [nst.load_image(path) for path in painting_paths]
 
 
 def thumbnail(image: Image.Image, long_side: int) -> Image.Image:
