@@ -10,6 +10,10 @@ NST_CONCURRENCY and NST_DEADLINE size the queue and limit each run.
 
 from __future__ import annotations
 
+# First: on a ZeroGPU Space this imports `spaces`, which must patch torch before anything asks about CUDA.
+import web.zerogpu  # noqa: F401
+
+# isort: split
 import argparse
 import dataclasses
 from pathlib import Path
@@ -37,6 +41,7 @@ from web.form import (
 from web.limits import MAX_SIZE, MAX_STEPS, MIN_SIZE, MIN_STEPS, concurrency, queue_size
 from web.look import CSS, HEADER, THEME
 from web.run import stop, stylize
+from web.run_files import forget_session
 from web.run_record import LOSS_COLORS, discard_record
 
 # What tests, benchmarks and hosting use from this module.
@@ -248,6 +253,7 @@ def build_demo() -> gr.Blocks:
             queue=False, api_visibility="private",
         )
         wire_controls(controls, style)
+        demo.unload(forget_session)
     demo.queue(max_size=queue_size(), default_concurrency_limit=concurrency())
     return demo
 

@@ -187,15 +187,15 @@ def progress(step: int, shade: int) -> nst.Progress:
     )
 
 
-def test_stop_hands_over_the_image_reached_and_its_animation():
-    record = RunRecord(content=Image.new("RGB", (80, 60)), seed=0)
+def test_stop_hands_over_the_image_reached_and_its_animation(tmp_path):
+    record = RunRecord.start(tmp_path, Image.new("RGB", (80, 60)), seed=0)
     assert web.run.stop(record)[0] == "**Stopped** before the first image."
     for step, shade in ((5, 50), (10, 150)):
         record.add(progress(step, shade))
         record.add_frame(record.last)
     status, (before, after), png, animation = web.run.stop(record)
     assert status.startswith("**Stopped** at step 10 / 100")
-    assert before.size == (40, 30) and after.shape == (30, 40, 3)
+    assert Image.open(before).size == (40, 30) and Image.open(after).size == (40, 30)
     assert np.asarray(Image.open(png)).mean() == pytest.approx(150)
     with Image.open(animation) as frames:
         assert frames.n_frames == 2 and frames.size == (40, 30)

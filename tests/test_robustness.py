@@ -13,10 +13,7 @@ The per-run time limit is tested in `test_app.py`
 from __future__ import annotations
 
 import contextlib
-import functools
-import inspect
 import io
-import json
 import os
 import resource
 import tempfile
@@ -25,7 +22,6 @@ import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import httpx
 import numpy as np
@@ -37,11 +33,11 @@ from PIL import Image
 
 import app
 import nst
-import web.run
 
 from .app_server import IMAGE, PNG, STATUS, first_image, serve, submit, wait_until
 from .factories import make_photo
 from .test_hostile_inputs import CASES
+from .visitors import Visitor, upload
 
 ROOT = Path(__file__).resolve().parents[1]
 SMALL = {"size": 64, "steps": 10, "multiscale": False}
@@ -107,55 +103,6 @@ def assert_idle(label: str) -> None:
     rate = cpu_rate()
     print(f"\n[robustness] {label}: idle CPU {rate:.3f} CPU-s/s")
     assert rate < IDLE_CPU_RATE, f"{label}: the process still burns {rate:.2f} CPU-s per second"
-
-
-# --- Gradio's queue protocol over plain HTTP ----------------------------------
-# The way the browser talks to the app, so a test can send what gradio_client
-# never would (a server path as an input) and hang up in the middle of a run.
-
-
-@functools.cache
-def stylize_fn_index(url: str) -> int:
-    config = httpx.get(url + "config", timeout=30).json()
-    return next(dep["id"] for dep in config["dependencies"] if dep.get("api_name") == "stylize")
-
-
-def upload(url: str, *paths: Path) -> list[str]:
-    files = [("files", (path.name, path.read_bytes())) for path in paths]
-    response = httpx.post(url + "gradio_api/upload", files=files, timeout=30)
-    response.raise_for_status()
-    return response.json()
-
-
-def file_data(server_path: str) -> dict[str, Any]:
-    return {"path": server_path, "meta": {"_type": "gradio.FileData"}, "orig_name": Path(server_path).name}
-
-
-class RawJob:
-    """One job in its own browser session: queued at once, its event stream read on demand."""
-
-    def __init__(self, url: str, content: str, style: str, **settings: Any) -> None:
-        values = {name: parameter.default for name, parameter in inspect.signature(web.run.stylize).parameters.items()}
-        values.update(content=file_data(content), style=file_data(style), **settings)
-        self.url, self.session = url, uuid.uuid4().hex
-        body = {"data": list(values.values()), "fn_index": stylize_fn_index(url), "session_hash": self.session}
-        response = httpx.post(url + "gradio_api/queue/join", json=body, timeout=30)
-        response.raise_for_status()
-
-    @contextlib.contextmanager
-    def messages(self) -> Iterator[Iterator[dict[str, Any]]]:
-        """The session's server-sent events; leaving the block hangs up, as a closed tab does."""
-        with httpx.stream("GET", self.url + "gradio_api/queue/data", params={"session_hash": self.session},
-                          timeout=60) as response:
-            yield (json.loads(line[5:]) for line in response.iter_lines() if line.startswith("data:"))
-
-    def completed(self) -> dict[str, Any]:
-        """The final message, after reading the stream to its end."""
-        with self.messages() as stream:
-            for message in stream:
-                if message["msg"] == "process_completed":
-                    return message
-        raise AssertionError("the stream ended without a result")
 
 
 # --- Bad files through /stylize ---------------------------------------------
@@ -301,8 +248,8 @@ def test_stop_frees_the_worker_for_the_next_job_and_the_cpu(client, photo_path, 
 def test_a_client_that_hangs_up_frees_the_worker_for_the_next_job_and_the_cpu(url, client, photo_path,
                                                                               painting_path):
     content, style = upload(url, photo_path, painting_path)
-    abandoned = RawJob(url, content, style, **LONG)
-    with contextlib.ExitStack() as connection:
+    with Visitor(url) as abandoned, contextlib.ExitStack() as connection:
+        abandoned.join(content, style, **LONG)
         for message in connection.enter_context(abandoned.messages()):
             if message["msg"] == "process_generating" and message["output"]["data"][IMAGE]:
                 break
@@ -362,14 +309,15 @@ ROUTES = ["gradio_api/file={}", "gradio_api/file/{}", "file={}", "static/{}", "a
 
 def test_file_routes_serve_outputs_and_nothing_else(url, photo_path, painting_path):
     content, style = upload(url, photo_path, painting_path)
-    final = RawJob(url, content, style, **SMALL).completed()
-    assert final["success"], final
-    png = final["output"]["data"][PNG]
-    served = httpx.get(png["url"], timeout=30)
-    assert served.status_code == 200 and served.content.startswith(b"\x89PNG"), "the result must be downloadable"
+    with Visitor(url) as visitor, httpx.Client(base_url=url, timeout=30) as http:
+        visitor.join(content, style, **SMALL)
+        final = visitor.completed()
+        assert final["success"], final
+        png = final["output"]["data"][PNG]
+        served = http.get(png["url"])
+        assert served.status_code == 200 and served.content.startswith(b"\x89PNG"), "the result must be downloadable"
 
-    leaks = []
-    with httpx.Client(base_url=url, timeout=30) as http:
+        leaks = []
         for route in ROUTES:
             for probe in probes(str(Path(png["path"]).parent)):
                 response = http.get(route.format(probe))
@@ -383,7 +331,9 @@ def test_file_routes_serve_outputs_and_nothing_else(url, photo_path, painting_pa
 def test_a_job_cannot_be_pointed_at_server_files(url, painting_path, loads):
     (style,) = upload(url, painting_path)
     for path in [str(ROOT / "examples" / "content_astronaut.jpg"), "/etc/passwd", str(ROOT / "app.py")]:
-        final = RawJob(url, path, style, **SMALL).completed()
+        with Visitor(url) as visitor:
+            visitor.join(path, style, **SMALL)
+            final = visitor.completed()
         assert not final["success"], f"{path} was accepted as an upload"
     assert loads == []
 

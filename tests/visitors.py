@@ -24,7 +24,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
-import app
+import web.run
 
 TIMEOUT = 60
 
@@ -50,8 +50,12 @@ def file_data(server_path: str) -> dict[str, Any]:
 
 
 def run_arguments(content: str, style: str, **settings: Any) -> list[Any]:
-    """Every input of /stylize in order: the handler's defaults, the uploads, then `settings`."""
-    values = {name: parameter.default for name, parameter in inspect.signature(app.stylize).parameters.items()}
+    """Every input of /stylize in order: the handler's defaults, the uploads, then `settings`.
+
+    `request` is Gradio's to fill in, not an input.
+    """
+    parameters = inspect.signature(web.run.stylize).parameters
+    values = {name: parameter.default for name, parameter in parameters.items() if name != "request"}
     values.update(content=file_data(content), style=file_data(style), **settings)
     return list(values.values())
 
@@ -85,6 +89,12 @@ class Visitor:
         """Close the tab: Gradio ends the session (its unload events run)."""
         self.heartbeat.close()
 
+    def __enter__(self) -> Visitor:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
     def join(self, content: str, style: str, **settings: Any) -> None:
         """Press Stylize: queue a run of the uploaded `content` and `style`."""
         body = {"data": run_arguments(content, style, **settings), "fn_index": fn_index(self.url, "stylize"),
@@ -99,6 +109,14 @@ class Visitor:
         with httpx.stream("GET", self.url + "gradio_api/queue/data", params={"session_hash": self.session},
                           timeout=TIMEOUT) as response:
             yield (json.loads(line[5:]) for line in response.iter_lines() if line.startswith("data:"))
+
+    def completed(self) -> dict[str, Any]:
+        """The run's final message, after reading its stream to the end."""
+        with self.messages() as stream:
+            for message in stream:
+                if message["msg"] == "process_completed":
+                    return message
+        raise AssertionError("the stream ended without a result")
 
     def stop(self) -> dict[str, Any]:
         """Press Stop: cancel the run and call the Stop handler, as the page does; the handler's outputs."""

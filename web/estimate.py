@@ -23,11 +23,15 @@ SETUP_SECONDS = 3.0
 PRECISION = resolve_compute().precision
 
 
+def megapixel_steps(settings: nst.Settings) -> float:
+    """The run's work: pixels times steps summed over its scales, for a square photo (the most pixels)."""
+    scales = plan_scales(settings, (settings.size, settings.size))
+    return sum(scale.steps * scale.size[0] * scale.size[1] for scale in scales) / 1e6
+
+
 def estimate_seconds(settings: nst.Settings) -> float:
     """A rough run time on a 2-core CPU, for a square photo (the most pixels at this size)."""
-    scales = plan_scales(settings, (settings.size, settings.size))
-    megapixel_steps = sum(scale.steps * scale.size[0] * scale.size[1] for scale in scales) / 1e6
-    return SETUP_SECONDS + megapixel_steps * SECONDS_PER_MEGAPIXEL_STEP[settings.backbone, PRECISION]
+    return SETUP_SECONDS + megapixel_steps(settings) * SECONDS_PER_MEGAPIXEL_STEP[settings.backbone, PRECISION]
 
 
 def estimate_text(backbone: str, size: float, steps: float, multiscale: bool) -> str:

@@ -1,11 +1,18 @@
-"""What one run has produced so far: its latest image, frames for the animation, losses, downloads."""
+"""What one run has produced so far: its latest image, frames for the animation, losses, downloads.
+
+Images are kept as files in the run's own folder (see `web.run_files`), not in
+memory: each shown frame is written once and served from there, the animation
+is assembled from those files at the end, and the record itself stays a few
+small fields. That matters twice over: a session's record lives in Gradio's
+session state for up to an hour after its tab closes, and on ZeroGPU the
+record crosses a process boundary (pickled) with every update.
+"""
 
 from __future__ import annotations
 
 import dataclasses
 import math
 import shutil
-import tempfile
 import threading
 from pathlib import Path
 from typing import Any
@@ -17,8 +24,10 @@ from PIL import Image
 import nst
 from nst.animation import save_animation
 
-# The animation keeps at most this many frames (evenly thinned), so memory stays bounded.
+# The animation keeps at most this many frames (evenly thinned), so a run's files stay bounded.
 MAX_FRAMES = 60
+# Frames this recent are never deleted by thinning: the page may not have fetched them yet.
+RECENT_FRAMES = 3
 LOSS_COLORS = {"total": "#6d28d9", "content": "#0ea5e9", "style": "#db2777", "tv": "#f59e0b"}
 
 
@@ -30,16 +39,35 @@ class RunRecord:
     without it: the stop handler turns this record into the downloads.
     """
 
-    content: Image.Image
+    folder: Path
     seed: int | None
     last: nst.Progress | None = None
-    frames: list[Image.Image] = dataclasses.field(default_factory=list)
+    frames: list[Path] = dataclasses.field(default_factory=list)
     framed_step: int = -1
     loss_rows: list[dict[str, Any]] = dataclasses.field(default_factory=list)
     finished: bool = False
-    folder: Path | None = None
     saved: tuple[int, str, str] | None = None
     lock: threading.Lock = dataclasses.field(default_factory=threading.Lock)
+
+    @classmethod
+    def start(cls, folder: Path, content: Image.Image, seed: int | None) -> RunRecord:
+        """A record for a new run in `folder`, keeping the photo (already reduced to the output size) as a file."""
+        content.save(folder / "photo.png")
+        return cls(folder=folder, seed=seed)
+
+    def __getstate__(self) -> dict[str, Any]:
+        """Everything but the lock, which cannot be pickled (ZeroGPU pickles the record at every update)."""
+        state = self.__dict__.copy()
+        del state["lock"]
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state, lock=threading.Lock())
+
+    @property
+    def open(self) -> bool:
+        """Whether the run's folder is still there; it goes when the session's tab closes."""
+        return self.folder.is_dir()
 
     def add(self, progress: nst.Progress) -> None:
         """Remember the latest step and its losses (on a log scale, where all terms fit one chart).
@@ -53,12 +81,22 @@ class RunRecord:
             shown = math.log10(value) if value > 0 and math.isfinite(value) else None
             self.loss_rows.append({"step": progress.step, "term": term, "loss": shown})
 
-    def add_frame(self, progress: nst.Progress) -> None:
-        """Keep a shown image for the animation, thinning old frames to stay under MAX_FRAMES."""
-        self.frames.append(progress.to_pil())
+    def add_frame(self, progress: nst.Progress) -> Path:
+        """Write a shown image as the run's newest frame; its file, which the page shows.
+
+        Past MAX_FRAMES, every other older frame is deleted (never the most
+        recent few, which the page may still be fetching).
+        """
+        path = self.folder / f"frame-{progress.step:05d}.png"
+        progress.to_pil().save(path)
+        self.frames.append(path)
         self.framed_step = progress.step
         if len(self.frames) > MAX_FRAMES:
-            self.frames[:] = self.frames[::2]
+            older, recent = self.frames[:-RECENT_FRAMES], self.frames[-RECENT_FRAMES:]
+            for dropped in older[1::2]:
+                dropped.unlink(missing_ok=True)
+            self.frames[:] = [*older[::2], *recent]
+        return path
 
     def keep_image(self, image: np.ndarray | None, total_steps: int) -> None:
         """Make `image` (an RGB array) the result, as when a failed run hands back its last good one.
@@ -78,9 +116,12 @@ class RunRecord:
             self.last = dataclasses.replace(self.last, image=image)
         self.add_frame(self.last)
 
-    def before_after(self) -> tuple[Image.Image, np.ndarray]:
-        """The photo and the latest result at the same size, for the comparison slider."""
-        return self.content.resize(self.last.size, Image.Resampling.LANCZOS), self.last.image
+    def before_after(self) -> tuple[str, str]:
+        """The photo and the latest result at the same size, as files, for the comparison slider."""
+        before = self.folder / "before.png"
+        with Image.open(self.folder / "photo.png") as photo:
+            photo.resize(self.last.size, Image.Resampling.LANCZOS).save(before)
+        return str(before), self.downloads()[0]
 
     def plot(self) -> pd.DataFrame | None:
         """The losses so far; None until there are some (an empty table leaves Gradio's chart blank)."""
@@ -92,25 +133,27 @@ class RunRecord:
             if self.last is None:
                 return None
             if self.saved is None or self.saved[0] != self.last.step:
-                self.folder = self.folder or Path(tempfile.mkdtemp(prefix="nst-run-"))
                 png = self.folder / "stylized.png"
                 animation = self.folder / "stylized-progress.webp"
                 self.last.to_pil().save(png)
+                frames = [Image.open(path) for path in self.frames]
                 newest = [] if self.framed_step == self.last.step else [self.last.to_pil()]
-                save_animation([*self.frames, *newest], animation)
+                try:
+                    save_animation([*frames, *newest], animation)
+                finally:
+                    for frame in frames:
+                        frame.close()
                 self.saved = (self.last.step, str(png), str(animation))
             return self.saved[1], self.saved[2]
 
     def discard(self) -> None:
-        """Free the frames and delete the files (Gradio has served copies of them)."""
+        """Delete the run's folder and forget what it held: the page has moved on to another run."""
         with self.lock:
             self.frames.clear()
             self.last = None
             self.finished = False
             self.saved = None
-            if self.folder is not None:
-                shutil.rmtree(self.folder, ignore_errors=True)
-                self.folder = None
+            shutil.rmtree(self.folder, ignore_errors=True)
 
 
 def discard_record(record: RunRecord | None) -> None:

@@ -1,20 +1,97 @@
-"""Holding a GPU for each run on Hugging Face ZeroGPU Spaces, and nothing elsewhere."""
+"""Running on Hugging Face ZeroGPU: a GPU per run for the time it needs, the networks built once.
+
+ZeroGPU (https://huggingface.co/docs/hub/spaces-zerogpu) runs a function
+decorated with `spaces.GPU` in a forked worker process that holds a GPU for
+the duration the call asks for; the arguments and every value a generator
+yields cross into and out of that process by pickling, so they must be plain
+data (PIL images, arrays, paths), never CUDA tensors. Its docs ask for models
+to be put on "cuda" when the app's module is imported: outside the decorated
+functions a CUDA emulation stands in, and the worker receives the weights on
+the real GPU. So on ZeroGPU the feature networks are built here, once, into
+the same per-device cache (`nst.extractors.get_extractor`) that every run
+reads. ZeroGPU does not support `torch.compile`; we do not use it anyway (it
+did not pay off on the CPU either, see BENCHMARKS.md).
+
+Anywhere else (no `spaces` package, or a Space on other hardware, where the
+package's decorator does nothing) nothing here changes anything: `gpu` returns
+the function as it is, nothing is built early, and run deadlines stay as set.
+
+`spaces` patches torch when imported on ZeroGPU, so `app.py` imports this
+module before anything asks torch about CUDA.
+"""
 
 from __future__ import annotations
 
+import dataclasses
+import inspect
 from collections.abc import Callable
+from typing import Any
 
 try:
     import spaces
+    from spaces.config import Config as SpacesConfig
 except ImportError:
     spaces = None
 
-# What a ZeroGPU Space reserves per run; a GPU does the largest run this page allows well within it.
-GPU_SECONDS = 120
+import nst
+from nst.device import resolve_compute
+from nst.extractors import BACKBONES, get_extractor
+
+from .gpu_time import deadline_within, gpu_seconds
+
+ON_ZEROGPU = spaces is not None and SpacesConfig.zero_gpu
+
+
+def run_gpu_seconds(arguments: inspect.BoundArguments) -> int:
+    """Seconds of GPU for a call of the run function, from its `settings`, its `style_images` and its `mask`."""
+    values = arguments.arguments
+    styles = len(values.get("style_images") or [None])
+    return gpu_seconds(values["settings"], styles=styles, masked=values.get("mask") is not None)
 
 
 def gpu(fn: Callable) -> Callable:
-    """Hold a GPU for the run on Hugging Face ZeroGPU Spaces; elsewhere change nothing."""
-    if spaces is None:
+    """On ZeroGPU, hold a GPU for each call of `fn` for as long as its arguments say it needs; elsewhere, `fn`.
+
+    `fn` takes the run's `settings` and `style_images` (and optionally a
+    `mask`); the duration ZeroGPU receives is worked out from those, with the
+    very arguments of the call.
+    """
+    if not ON_ZEROGPU:
         return fn
-    return spaces.GPU(duration=GPU_SECONDS)(fn)
+    signature = inspect.signature(fn)
+
+    def duration(*args: Any, **kwargs: Any) -> int:
+        return run_gpu_seconds(signature.bind(*args, **kwargs))
+
+    return spaces.GPU(duration=duration)(fn)
+
+
+def fit_to_gpu(settings: nst.Settings, styles: int = 1, masked: bool = False) -> nst.Settings:
+    """On ZeroGPU, end the run inside the GPU time it will ask for; elsewhere, `settings` unchanged.
+
+    A run that would overrun its grant is stopped by its own deadline, keeping
+    its image and leaving time for the downloads, instead of being aborted.
+    """
+    if not ON_ZEROGPU:
+        return settings
+    inside = deadline_within(settings, gpu_seconds(settings, styles, masked))
+    limit = inside if settings.deadline is None else min(settings.deadline, inside)
+    return dataclasses.replace(settings, deadline=limit)
+
+
+def build_networks() -> None:
+    """Put every feature network on the GPU at import, as ZeroGPU asks; one that cannot load waits for its run.
+
+    SqueezeNet's weights are downloaded on first use: if that fails here, the
+    run that asks for it reports why, as it does elsewhere.
+    """
+    compute = resolve_compute()
+    for backbone in BACKBONES:
+        try:
+            get_extractor(backbone, str(compute.device), compute.channels_last)
+        except nst.WeightsUnavailableError:
+            continue
+
+
+if ON_ZEROGPU:
+    build_networks()

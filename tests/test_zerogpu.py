@@ -1,0 +1,114 @@
+"""ZeroGPU: the GPU time a run asks for, the deadline inside it, and what crosses the worker's process boundary.
+
+ZeroGPU itself only exists on Hugging Face; here the same code runs on the
+CPU, where `gpu` leaves the run function as it is. What can be proven here is
+what the decorator would be given: the duration worked out from the very
+arguments the handler passes, and updates that survive the pickling which
+carries them out of ZeroGPU's worker process.
+"""
+
+from __future__ import annotations
+
+import inspect
+import pickle
+
+import pytest
+from PIL import Image
+
+import nst
+import web.run
+import web.zerogpu
+from web.gpu_time import FLOOR_SECONDS, MARGIN, START_SECONDS, deadline_within, expected_seconds, gpu_seconds
+from web.run_record import RunRecord
+from web.zerogpu import fit_to_gpu, gpu, run_gpu_seconds
+
+from .factories import make_painting, make_photo
+
+DEFAULT = nst.preset("vgg19")
+
+
+def test_the_default_run_asks_for_well_under_a_visitors_daily_quota():
+    seconds = gpu_seconds(DEFAULT)
+    # The default run: 10.4 megapixel-steps of VGG-19 and 160 steps, worker start, downloads.
+    assert seconds == pytest.approx(17, abs=1)
+    assert seconds <= 30, "an unauthenticated visitor has 120 s a day: a default run must leave room for several"
+
+
+def test_the_request_grows_with_the_work_and_never_drops_below_the_floor():
+    assert gpu_seconds(nst.preset("vgg19", size=64, steps=10)) == FLOOR_SECONDS
+    by_size = [gpu_seconds(nst.preset("vgg19", size=size)) for size in (256, 512, 768, 1024)]
+    by_steps = [gpu_seconds(nst.preset("vgg19", size=1024, steps=steps)) for steps in (100, 300, 1000)]
+    assert by_size == sorted(by_size) and by_size[0] < by_size[-1]
+    assert by_steps == sorted(by_steps) and by_steps[0] < by_steps[-1]
+    single_scale = nst.preset("vgg19", size=1024, steps=1000, multiscale=False)
+    assert gpu_seconds(single_scale) > gpu_seconds(nst.preset("vgg19", size=1024, steps=1000))
+
+
+def test_the_largest_run_the_page_allows_fits_one_request():
+    largest = nst.preset("vgg19", size=1024, steps=1000, multiscale=False)
+    assert gpu_seconds(largest, styles=3, masked=True) <= 120
+
+
+def test_paintings_a_mask_and_the_network_change_the_request():
+    assert gpu_seconds(DEFAULT, styles=3) > gpu_seconds(DEFAULT)
+    assert gpu_seconds(DEFAULT, masked=True) > gpu_seconds(DEFAULT)
+    squeezenet = nst.preset("composition-vii", size=DEFAULT.size, steps=DEFAULT.steps, multiscale=True)
+    assert expected_seconds(squeezenet) < expected_seconds(DEFAULT)
+
+
+def test_the_request_is_the_expected_time_with_its_margin():
+    big = nst.preset("vgg19", size=1024, steps=600)
+    assert gpu_seconds(big) == pytest.approx(MARGIN * expected_seconds(big), abs=1)
+
+
+def test_the_deadline_leaves_the_worker_start_and_the_downloads_inside_the_grant():
+    granted = gpu_seconds(DEFAULT)
+    inside = deadline_within(DEFAULT, granted)
+    assert 0 < inside < granted - START_SECONDS
+    assert inside > expected_seconds(DEFAULT) - START_SECONDS - 3, "the deadline must not cut an ordinary run short"
+
+
+def test_off_zerogpu_nothing_changes():
+    assert not web.zerogpu.ON_ZEROGPU
+    assert gpu(web.run.compute) is web.run.compute
+    settings = nst.preset("vgg19", deadline=180.0)
+    assert fit_to_gpu(settings) is settings
+
+
+def test_on_zerogpu_the_run_ends_inside_its_grant(monkeypatch):
+    monkeypatch.setattr(web.zerogpu, "ON_ZEROGPU", True)
+    fitted = fit_to_gpu(nst.preset("vgg19", deadline=180.0))
+    assert fitted.deadline == pytest.approx(deadline_within(DEFAULT, gpu_seconds(DEFAULT)))
+    assert fit_to_gpu(nst.preset("vgg19", deadline=2.0)).deadline == 2.0, "a shorter NST_DEADLINE still holds"
+
+
+def run_arguments(tmp_path) -> tuple[tuple, nst.Settings]:
+    """What `stylize` hands to `compute` for a small run: images, settings, a started record."""
+    settings = nst.preset("vgg19", size=64, steps=6, yield_every=1)
+    record = RunRecord.start(tmp_path, make_photo().resize((64, 48)), settings.seed)
+    return (make_photo(), [make_painting()], settings, record), settings
+
+
+def test_the_duration_is_worked_out_from_the_arguments_the_run_function_receives(tmp_path):
+    arguments, settings = run_arguments(tmp_path)
+    bound = inspect.signature(web.run.compute).bind(*arguments)
+    assert run_gpu_seconds(bound) == gpu_seconds(settings)
+    blended = inspect.signature(web.run.compute).bind(*arguments[:1], [make_painting()] * 3, *arguments[2:])
+    assert run_gpu_seconds(blended) == gpu_seconds(settings, styles=3)
+
+
+def test_arguments_and_every_update_survive_the_trip_out_of_the_gpu_worker(tmp_path):
+    arguments, _ = run_arguments(tmp_path)
+    sent = pickle.loads(pickle.dumps(arguments))
+    updates = list(web.run.compute(*sent))
+    assert updates, "the run yielded nothing"
+    for update in updates:
+        received = pickle.loads(pickle.dumps(update))
+        record = received[-1]
+        assert isinstance(record, RunRecord) and record.frames == update[-1].frames
+        assert isinstance(received[0], str), "the shown image travels as a file path"
+    final = pickle.loads(pickle.dumps(updates[-1]))
+    assert final[1].startswith("**Done**")
+    assert Image.open(final[4]).size == (64, 48), "the PNG download is where the update says"
+    state = pickle.dumps(final[-1])
+    assert len(state) < 200_000, f"the record must stay small to cross once a second: {len(state)} bytes"

@@ -1,0 +1,74 @@
+"""How many seconds of GPU a run asks Hugging Face ZeroGPU for, from the run's own settings.
+
+ZeroGPU grants a GPU per call for the duration the call asks for. A visitor
+whose daily quota left (2 minutes without an account, 5 with a free one) is
+below the request is refused outright ("quota exceeded"), shorter requests
+get a GPU sooner, and a call that overruns its grant may be aborted. So the
+request is a tight upper bound: the expected time, times a margin, never
+below a floor that covers starting the GPU worker. The run's own deadline is
+then set to end inside the grant (`deadline_within`), so a GPU slower than
+expected cuts the run short with its image kept instead of losing it.
+
+The GPU coefficients are derived, not measured: no GPU has been lent to this
+project yet. The arithmetic is counted from VGG-19's layer shapes; the rates
+are assumptions about the H200 slice that ZeroGPU's durations refer to (the
+`spaces` package scales requests by its own factor on other cards). When the
+benchmark's GPU rows are measured (BENCHMARKS.md), re-base them here.
+"""
+
+from __future__ import annotations
+
+import math
+
+import nst
+
+from .estimate import megapixel_steps
+
+# Seconds per optimisation step per megapixel. VGG-19 up to relu5_1 costs about 0.72 TFLOP per
+# megapixel forward (counted from its convolutions) and about as much again for the gradient
+# to the image: ~1.5 TFLOP per megapixel-step, at an assumed 50 TFLOP/s sustained in bf16.
+# SqueezeNet's features cost a tenth of that on this project's CPU; small kernels use a GPU
+# less well, hence the round-up.
+SECONDS_PER_MEGAPIXEL_STEP = {"vgg19": 0.03, "squeezenet": 0.005}
+# A step's cost whatever its size: a hundred-odd kernel launches, the optimiser, one read of the losses.
+SECONDS_PER_STEP = 0.02
+# Weighting the style losses by a mask's regions adds Gram matrices per region to every step.
+MASK_FACTOR = 1.2
+# The GPU worker's start: fork, CUDA set-up, the network's weights onto the GPU, first kernels.
+START_SECONDS = 5.0
+# Each painting: resized and sent to the GPU, its Gram targets computed at every scale.
+SECONDS_PER_STYLE = 0.5
+# The downloads, written on the worker's CPU: the PNG and the WebP animation of up to 60 frames
+# (measured on this project's 2-core CPU under load: 1.0 s at 512 px, 3.7 s at 1024 px, 3:2).
+FINISH_SECONDS = 1.0
+FINISH_SECONDS_PER_MEGAPIXEL = 3.5
+MARGIN = 1.5
+FLOOR_SECONDS = 15
+
+
+def finish_seconds(settings: nst.Settings) -> float:
+    """Time to write a run's downloads once it ends, for a square output (the most pixels)."""
+    return FINISH_SECONDS + FINISH_SECONDS_PER_MEGAPIXEL * settings.size**2 / 1e6
+
+
+def expected_seconds(settings: nst.Settings, styles: int = 1, masked: bool = False) -> float:
+    """The run's expected time on the GPU, from the worker's start to the last download written."""
+    compute = megapixel_steps(settings) * SECONDS_PER_MEGAPIXEL_STEP[settings.backbone]
+    compute += settings.steps * SECONDS_PER_STEP
+    if masked:
+        compute *= MASK_FACTOR
+    return START_SECONDS + styles * SECONDS_PER_STYLE + compute + finish_seconds(settings)
+
+
+def gpu_seconds(settings: nst.Settings, styles: int = 1, masked: bool = False) -> int:
+    """Whole seconds of GPU to ask for: the expected time with a margin, at least the floor."""
+    return max(FLOOR_SECONDS, math.ceil(MARGIN * expected_seconds(settings, styles, masked)))
+
+
+def deadline_within(settings: nst.Settings, granted: float) -> float:
+    """The optimisation's deadline inside a grant of `granted` seconds.
+
+    What remains after the worker's start and the downloads; a run that
+    reaches it stops with its image and still has time to hand it over.
+    """
+    return max(1.0, granted - START_SECONDS - finish_seconds(settings))
