@@ -18,9 +18,10 @@ from PIL import Image
 import nst
 import web.run
 import web.zerogpu
+from nst.extractors import get_extractor
 from web.gpu_time import FLOOR_SECONDS, MARGIN, START_SECONDS, deadline_within, expected_seconds, gpu_seconds
 from web.run_record import RunRecord
-from web.zerogpu import fit_to_gpu, gpu, run_gpu_seconds
+from web.zerogpu import build_networks, fit_to_gpu, gpu, run_gpu_seconds
 
 from .factories import make_painting, make_photo
 
@@ -112,3 +113,13 @@ def test_arguments_and_every_update_survive_the_trip_out_of_the_gpu_worker(tmp_p
     assert Image.open(final[4]).size == (64, 48), "the PNG download is where the update says"
     state = pickle.dumps(final[-1])
     assert len(state) < 200_000, f"the record must stay small to cross once a second: {len(state)} bytes"
+
+
+def test_networks_built_ahead_are_the_ones_a_run_uses(tmp_path):
+    """What ZeroGPU's start-up builds must land in the cache under the key `nst.stylize` looks up."""
+    build_networks(("vgg19",))
+    before = get_extractor.cache_info()
+    arguments, _ = run_arguments(tmp_path)
+    list(web.run.compute(*arguments))
+    after = get_extractor.cache_info()
+    assert after.misses == before.misses and after.hits > before.hits

@@ -79,14 +79,15 @@ def fit_to_gpu(settings: nst.Settings, styles: int = 1, masked: bool = False) ->
     return dataclasses.replace(settings, deadline=limit)
 
 
-def build_networks() -> None:
-    """Put every feature network on the GPU at import, as ZeroGPU asks; one that cannot load waits for its run.
+def build_networks(backbones: tuple[str, ...] = BACKBONES) -> None:
+    """Build the feature networks where runs will look for them: on ZeroGPU, on "cuda" at import, as it asks.
 
-    SqueezeNet's weights are downloaded on first use: if that fails here, the
-    run that asks for it reports why, as it does elsewhere.
+    The cache key is the one `nst.stylize` uses (backbone, device, memory
+    format). SqueezeNet's weights are downloaded on first use: if that fails
+    here, the run that asks for it reports why, as it does elsewhere.
     """
     compute = resolve_compute()
-    for backbone in BACKBONES:
+    for backbone in backbones:
         try:
             get_extractor(backbone, str(compute.device), compute.channels_last)
         except nst.WeightsUnavailableError:
