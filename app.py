@@ -6,6 +6,7 @@ method in `nst/`. Run `python app.py` and open http://127.0.0.1:7860, or
 `python app.py --share` for a temporary public link. The host and port come
 from GRADIO_SERVER_NAME and GRADIO_SERVER_PORT; NST_QUEUE_SIZE,
 NST_CONCURRENCY and NST_DEADLINE size the queue and limit each run.
+`python app.py --mcp` (or NST_MCP=1) also serves one tool to AI agents over MCP.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ import gradio as gr
 
 from nst.presets import EXAMPLES, PRESET_TITLES
 from web.active_runs import ACTIVE_RUNS
+from web.agent_tool import AGENT_ENDPOINT, agent_tool_only, mcp_requested, stylize_image
 from web.estimate import estimate_text
 from web.examples import PAINTINGS, PHOTOS
 from web.form import (
@@ -239,6 +241,7 @@ def build_demo() -> gr.Blocks:
             ],
             outputs=[out.result, out.status, out.losses, out.comparison, out.png, out.animation, record],
             api_name="stylize",
+            concurrency_id="stylize",
             # gr.Image opens every upload with PIL before the handler runs: a file that is not an
             # image then fails inside Gradio with a bare "Error", and its conversions mishandle
             # alpha, 16-bit and EXIF. So the handler gets the raw uploads and `nst.load_image`
@@ -254,6 +257,7 @@ def build_demo() -> gr.Blocks:
         )
         wire_controls(controls, style)
         demo.unload(forget_session)
+        agent_tool()
     demo.queue(max_size=queue_size(), default_concurrency_limit=concurrency())
     return demo
 
@@ -282,21 +286,43 @@ def wire_controls(controls: Controls, painting: gr.Image) -> None:
     )
 
 
-def launch_options() -> dict[str, Any]:
+def agent_tool() -> None:
+    """The MCP tool's endpoint, on hidden widgets: they give the tool its typed parameters."""
+    with gr.Column(visible=False):
+        photo = gr.Image(label="Photo", type="filepath")
+        painting = gr.Image(label="Painting", type="filepath")
+        strength = gr.Number(value=DEFAULT.style_strength, label="Style strength")
+        size = gr.Number(value=DEFAULT.size, label="Size", precision=0)
+        result = gr.Image(label="Result", format="png")
+        trigger = gr.Button()
+    trigger.click(
+        stylize_image, inputs=[photo, painting, strength, size], outputs=result, api_name=AGENT_ENDPOINT.lstrip("/"),
+        # The uploads reach `nst.load_image` undecoded, as in the page's own run (see build_demo);
+        # agents and visitors share the same run slots (NST_CONCURRENCY).
+        preprocess=False, concurrency_id="stylize",
+    )
+
+
+def launch_options(mcp: bool = False) -> dict[str, Any]:
     """What `launch()` needs besides the network settings (Gradio 6 takes theme and CSS here).
 
     The examples folder is allowed so that a preset can put its painting in
     the painting slot when the app runs from another working directory too;
-    it holds only the public example pictures and their credits.
+    it holds only the public example pictures and their credits. The lifespan
+    leaves agents only the MCP tool meant for them (see web/agent_tool.py).
     """
-    return {"theme": THEME, "css": CSS, "max_file_size": "10mb", "allowed_paths": [str(EXAMPLES)]}
+    return {
+        "theme": THEME, "css": CSS, "max_file_size": "10mb", "allowed_paths": [str(EXAMPLES)],
+        "mcp_server": mcp_requested(mcp), "app_kwargs": {"lifespan": agent_tool_only},
+    }
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="Serve the neural style transfer web app.")
     parser.add_argument("--share", action="store_true", help="also make a temporary public link")
+    parser.add_argument("--mcp", action="store_true", help="also serve the stylize_image tool to AI agents over MCP")
     args = parser.parse_args(argv)
-    build_demo().launch(share=args.share, **launch_options())
+    build_demo().launch(share=args.share, **launch_options(args.mcp))
 
 
 if __name__ == "__main__":

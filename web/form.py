@@ -46,6 +46,14 @@ def number(label: str, value: object) -> float:
         raise nst.SettingsError(f"{label} needs a number; got {value!r}.") from None
 
 
+def page_size(size: object) -> int:
+    """The output size as a whole number of pixels within the page's range, or a message giving the range."""
+    value = number("Output size", size)
+    if not MIN_SIZE <= value <= MAX_SIZE:
+        raise nst.SettingsError(f"This page makes images from {MIN_SIZE} to {MAX_SIZE} pixels; got {value:g}.")
+    return round(value)
+
+
 def build_settings(
     preset: str,
     backbone: str,
@@ -70,15 +78,13 @@ def build_settings(
     which to show, by time rather than by step count, so that updates arrive
     about once a second at every size and on every device.
     """
-    size, steps = number("Output size", size), number("Steps", steps)
-    if not MIN_SIZE <= size <= MAX_SIZE:
-        raise nst.SettingsError(f"This page makes images from {MIN_SIZE} to {MAX_SIZE} pixels; got {size:g}.")
+    steps = number("Steps", steps)
     if not MIN_STEPS <= steps <= MAX_STEPS:
         raise nst.SettingsError(f"This page runs {MIN_STEPS} to {MAX_STEPS} steps; got {steps:g}.")
     return nst.preset(
         preset,
         backbone=backbone,
-        size=round(size),
+        size=page_size(size),
         steps=round(steps),
         style_strength=number("Style strength", style_strength),
         preserve_color=preserve_color,

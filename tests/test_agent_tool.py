@@ -1,0 +1,127 @@
+"""The MCP tool, through a real MCP client over loopback: one typed tool, a picture back, clear errors."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import io
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import numpy as np
+from gradio_client import Client
+from mcp import ClientSession
+from mcp.client.streamable_http import streamable_http_client
+from PIL import Image
+
+from .app_server import IMAGE, serve, submit
+from .factories import make_painting, make_photo
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def data_uri(image: Image.Image | bytes) -> str:
+    """An image as the base64 data URI an agent may pass for a file."""
+    if isinstance(image, Image.Image):
+        buffer = io.BytesIO()
+        image.save(buffer, format="PNG")
+        image = buffer.getvalue()
+    return "data:image/png;base64," + base64.b64encode(image).decode()
+
+
+async def session_call(url: str, work):
+    """Open an MCP session to the app at `url` and run `work(session)` in it."""
+    async with streamable_http_client(f"{url.rstrip('/')}/gradio_api/mcp/") as (read, write, _):
+        async with ClientSession(read, write) as session:
+            await session.initialize()
+            return await work(session)
+
+
+def list_tools(url: str):
+    async def work(session: ClientSession):
+        return (await session.list_tools()).tools
+
+    return asyncio.run(session_call(url, work))
+
+
+def call_tool(url: str, arguments: dict):
+    async def work(session: ClientSession):
+        return await session.call_tool("stylize_image", arguments)
+
+    return asyncio.run(session_call(url, work))
+
+
+def check_the_one_tool(tools) -> None:
+    """Exactly stylize_image, with typed parameters, the images required."""
+    assert [tool.name for tool in tools] == ["stylize_image"]
+    schema = tools[0].inputSchema
+    types = {name: spec["type"] for name, spec in schema["properties"].items()}
+    assert types == {"photo": "string", "painting": "string", "strength": "number", "size": "integer"}
+    assert sorted(schema["required"]) == ["painting", "photo"]
+    assert "64 to 1024" in schema["properties"]["size"]["description"]
+    assert tools[0].description.startswith("Repaint a photo in the style of a painting")
+
+
+def test_an_agent_sees_one_tool_and_gets_a_picture_back(monkeypatch, photo_path, painting_path):
+    monkeypatch.setenv("NST_MCP", "1")
+    photo = make_photo()
+    with serve() as url:
+        check_the_one_tool(list_tools(url))
+        started = time.monotonic()
+        result = call_tool(url, {"photo": data_uri(photo), "painting": data_uri(make_painting()), "size": 64})
+        seconds = time.monotonic() - started
+        # The page's streaming API is still there for gradio_client users, keywords and defaults included.
+        job = submit(Client(url, verbose=False), photo_path, painting_path, size=64, steps=10)
+        assert job.result(timeout=300)[IMAGE]
+    assert not result.isError, result.content
+    (picture,) = [item for item in result.content if item.type == "image"]
+    assert picture.mimeType == "image/png"
+    image = Image.open(io.BytesIO(base64.b64decode(picture.data)))
+    assert image.size == (64, 48)
+    before = np.asarray(photo.resize((64, 48), Image.Resampling.LANCZOS), dtype=np.float32)
+    assert np.abs(np.asarray(image.convert("RGB"), dtype=np.float32) - before).mean() > 5
+    print(f"stylize_image at 64 px over MCP: {seconds:.1f} s")
+
+
+def test_a_bad_file_is_an_error_the_agent_can_read(monkeypatch):
+    monkeypatch.setenv("NST_MCP", "1")
+    with serve() as url:
+        result = call_tool(url, {"photo": data_uri(make_photo()), "painting": data_uri(b"not an image at all")})
+        too_big = call_tool(url, {"photo": data_uri(make_photo()), "painting": data_uri(make_painting()), "size": 4096})
+    assert result.isError and "not an image we can read" in result.content[0].text
+    assert too_big.isError and "64 to 1024 pixels" in too_big.content[0].text
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def test_python_app_py_mcp_serves_the_tool():
+    port = free_port()
+    env = {**os.environ, "GRADIO_SERVER_PORT": str(port), "GRADIO_ANALYTICS_ENABLED": "False"}
+    env.pop("NST_MCP", None)
+    server = subprocess.Popen([sys.executable, "app.py", "--mcp"], cwd=ROOT, env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        deadline = time.monotonic() + 180
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                assert server.poll() is None and time.monotonic() < deadline, "the app did not start"
+                time.sleep(0.5)
+        check_the_one_tool(list_tools(url))
+        # The API page's MCP tab reads this list: the same one tool.
+        assert [tool["name"] for tool in httpx.get(f"{url}gradio_api/mcp/schema").json()] == ["stylize_image"]
+    finally:
+        server.terminate()
+        server.wait(timeout=30)

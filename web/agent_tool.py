@@ -1,0 +1,101 @@
+"""The one tool an AI agent sees when the app is served as an MCP server.
+
+The page's /stylize streams a dozen updates with six outputs each, which suits
+a browser but not an agent: an agent wants one call that returns one picture.
+`stylize_image` runs the library's generator to its end with the page's
+defaults and limits and returns the final image. Gradio turns its docstring
+into the tool's description and its hidden components (see `app.py`) into the
+tool's typed parameters.
+
+Gradio makes every public endpoint an MCP tool, and has no per-event switch
+for it. /stylize must stay public: `api_visibility="undocumented"` would hide
+it from agents but also from the API description that gradio_client needs for
+keyword arguments and defaults. So `agent_tool_only` narrows the MCP server's
+tool table to this one endpoint when the server starts.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import AsyncIterator
+from typing import Any
+
+import gradio as gr
+from PIL import Image
+
+import nst
+
+from .active_runs import ACTIVE_RUNS
+from .form import DEFAULT, number, page_size
+from .limits import deadline
+from .uploads import load_inputs
+from .zerogpu import fit_to_gpu, gpu
+
+MCP_VARIABLE = "NST_MCP"
+AGENT_ENDPOINT = "/stylize_image"
+
+
+def mcp_requested(flag: bool) -> bool | None:
+    """Serve the MCP tool if `--mcp` or NST_MCP=1 asks; None leaves Gradio's own GRADIO_MCP_SERVER in charge."""
+    if flag or os.environ.get(MCP_VARIABLE, "").strip().lower() in ("1", "true", "yes"):
+        return True
+    return None
+
+
+@contextlib.asynccontextmanager
+async def agent_tool_only(app: Any) -> AsyncIterator[None]:
+    """At server start (a FastAPI lifespan), leave the MCP server only the endpoint meant for agents.
+
+    The table maps tool names to endpoints, and listing, calling and the API
+    page's MCP tab all read it, so all of them agree.
+    """
+    server = app.get_blocks().mcp_server_obj
+    if server is not None:
+        server.tool_to_endpoint = {
+            name: endpoint for name, endpoint in server.tool_to_endpoint.items() if endpoint == AGENT_ENDPOINT
+        }
+    yield
+
+
+def stylize_image(
+    photo: dict[str, Any] | None,
+    painting: dict[str, Any] | None,
+    strength: float = DEFAULT.style_strength,
+    size: float = DEFAULT.size,
+) -> Image.Image:
+    """Repaint a photo in the style of a painting (neural style transfer, Gatys et al. 2016) and return the picture.
+
+    The result keeps the photo's content and takes the painting's brushwork and
+    texture. It takes about a minute at 512 px on a CPU, seconds on a GPU.
+
+    Args:
+        photo: the photo to repaint (PNG, JPEG, WebP, GIF, BMP or TIFF, at most 40 megapixels).
+        painting: the painting whose style to use.
+        strength: how strongly the painting's style shows; 1 is the balanced default, 0.1 to 5 are sensible.
+        size: long side of the result in pixels, 64 to 1024; the photo's aspect ratio is kept.
+    Returns:
+        the stylised picture, as a PNG.
+    """
+    try:
+        settings = DEFAULT.replace(
+            style_strength=number("Style strength", strength), size=page_size(size), deadline=deadline()
+        )
+        content_image, style_images = load_inputs(photo, [painting])
+    except nst.NSTError as error:
+        raise gr.Error(str(error), title="Cannot start") from error
+    settings = fit_to_gpu(settings, styles=len(style_images))
+    with ACTIVE_RUNS.track():
+        return paint(content_image, style_images, settings)
+
+
+@gpu
+def paint(content_image: Image.Image, style_images: list[Image.Image], settings: nst.Settings) -> Image.Image:
+    """The run to its last image: the part that holds a GPU on ZeroGPU, taking and returning plain data."""
+    with contextlib.closing(nst.stylize(content_image, style_images, settings)) as run:
+        try:
+            for progress in run:
+                last = progress
+        except nst.NSTError as error:
+            raise gr.Error(str(error), title="The run failed") from error
+    return last.to_pil()
