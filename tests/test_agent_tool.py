@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import inspect
 import io
 import os
 import socket
@@ -18,6 +19,11 @@ from gradio_client import Client
 from mcp import ClientSession
 from mcp.client.streamable_http import streamable_http_client
 from PIL import Image
+
+import nst
+from web.agent_tool import paint
+from web.gpu_time import gpu_seconds
+from web.zerogpu import run_gpu_seconds
 
 from .app_server import IMAGE, serve, submit
 from .factories import make_painting, make_photo
@@ -125,3 +131,9 @@ def test_python_app_py_mcp_serves_the_tool():
     finally:
         server.terminate()
         server.wait(timeout=30)
+
+
+def test_on_zerogpu_the_tool_asks_for_the_gpu_time_of_its_run():
+    settings = nst.preset("vgg19", size=1024)
+    bound = inspect.signature(paint).bind(make_photo(), [make_painting()], settings)
+    assert run_gpu_seconds(bound) == gpu_seconds(settings)
