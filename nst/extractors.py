@@ -1,84 +1,33 @@
-"""One interface over the feature networks, and a per-process cache of them.
+"""The feature networks by name, each built once per process.
 
-A feature extractor takes an RGB image in [0, 1], shaped (N, 3, H, W), applies
-its own network's preprocessing and returns the requested layers by name. It
-runs only as far as the deepest layer asked for, and its parameters never need
-gradients: only the image is optimised.
+The networks share one interface (`feature_extractor.FeatureExtractor`); this
+module only maps a backbone's name to its loader and keeps what it built, so
+that every run in a process (the web app's visitors, a benchmark's variants)
+reuses one frozen network per device and memory format.
 """
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable
 
 import torch
-from torch import Tensor, nn
 
 from .errors import SettingsError
+from .feature_extractor import FeatureExtractor
+from .squeezenet import load_squeezenet
+from .vgg19 import load_vgg19
 
-
-class FeatureExtractor(nn.Module):
-    """A frozen stack of modules whose outputs are addressed by layer name.
-
-    Subclasses build `self.body` (an `nn.Sequential`), fill `self.layer_names`
-    with one name per module of it, and override `preprocess`.
-    """
-
-    body: nn.Sequential
-    layer_names: tuple[str, ...]
-
-    def preprocess(self, image: Tensor) -> Tensor:
-        """Map an RGB image in [0, 1] to what this network was trained on."""
-        raise NotImplementedError
-
-    def freeze(self) -> FeatureExtractor:
-        """Switch to inference mode and stop parameters from collecting gradients."""
-        self.eval()
-        for parameter in self.parameters():
-            parameter.requires_grad_(False)
-        return self
-
-    def check_layers(self, layers: Iterable[str]) -> None:
-        """Raise a `SettingsError` naming the valid layers if any name is unknown."""
-        unknown = [name for name in layers if name not in self.layer_names]
-        if unknown:
-            raise SettingsError(
-                f"Unknown layer(s) {', '.join(unknown)} for {type(self).__name__}; "
-                f"choose from {', '.join(self.layer_names)}."
-            )
-
-    def forward(self, image: Tensor, layers: Sequence[str]) -> dict[str, Tensor]:
-        """Return `{name: output}` for `layers`, stopping after the deepest one."""
-        self.check_layers(layers)
-        wanted = set(layers)
-        deepest = max(self.layer_names.index(name) for name in wanted)
-        outputs: dict[str, Tensor] = {}
-        x = self.preprocess(image)
-        for index in range(deepest + 1):
-            x = self.body[index](x)
-            name = self.layer_names[index]
-            if name in wanted:
-                outputs[name] = x
-        return outputs
-
-
-BACKBONES = ("vgg19", "squeezenet")
+LOADERS: dict[str, Callable[[], FeatureExtractor]] = {"vgg19": load_vgg19, "squeezenet": load_squeezenet}
+BACKBONES = tuple(LOADERS)
 
 
 @functools.lru_cache(maxsize=4)
 def get_extractor(backbone: str, device: str = "cpu", channels_last: bool = False) -> FeatureExtractor:
     """Build (once per process) the frozen extractor for `backbone` on `device`."""
-    if backbone == "vgg19":
-        from .vgg19 import load_vgg19
-
-        model: FeatureExtractor = load_vgg19()
-    elif backbone == "squeezenet":
-        from .squeezenet import load_squeezenet
-
-        model = load_squeezenet()
-    else:
+    if backbone not in LOADERS:
         raise SettingsError(f"Unknown feature extractor {backbone!r}; choose from {', '.join(BACKBONES)}.")
-    model = model.to(torch.device(device))
+    model = LOADERS[backbone]().to(torch.device(device))
     if channels_last:
         model = model.to(memory_format=torch.channels_last)
     return model.freeze()

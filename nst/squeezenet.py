@@ -11,10 +11,9 @@ import os
 
 import torch
 from torch import Tensor
-from torchvision.models import SqueezeNet1_1_Weights, squeezenet1_1
 
 from .errors import WeightsUnavailableError
-from .extractors import FeatureExtractor
+from .feature_extractor import FeatureExtractor
 
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
@@ -41,6 +40,10 @@ class SqueezeNetFeatures(FeatureExtractor):
 
 def load_squeezenet() -> SqueezeNetFeatures:
     """Load the ImageNet weights through torchvision, downloading them on first use."""
+    # Imported here: torchvision adds about a second to every start of the library,
+    # the command line and the app, and only this network needs it.
+    from torchvision.models import SqueezeNet1_1_Weights, squeezenet1_1
+
     try:
         network = squeezenet1_1(weights=SqueezeNet1_1_Weights.IMAGENET1K_V1)
     except Exception as error:  # the download or the cached file failed in any of many ways

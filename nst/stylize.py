@@ -26,7 +26,8 @@ from torch import Tensor
 from . import color
 from .device import Compute, resolve_compute
 from .errors import RunFailedError, SettingsError
-from .extractors import FeatureExtractor, get_extractor
+from .extractors import get_extractor
+from .feature_extractor import FeatureExtractor
 from .images import ImageSource, load_image, resize_long_side, to_array, to_tensor
 from .losses import content_loss, style_loss, tv_loss
 from .schedule import Scale, learning_rate_at, plan_scales, size_factor

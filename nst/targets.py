@@ -17,7 +17,7 @@ import torch
 from torch import Tensor
 
 from .device import Compute
-from .extractors import FeatureExtractor
+from .feature_extractor import FeatureExtractor
 from .losses import gram_matrix
 
 CACHE_ENTRIES = 32

@@ -14,7 +14,7 @@ import torch
 from torch import Tensor, nn
 
 from .errors import WeightsUnavailableError
-from .extractors import FeatureExtractor
+from .feature_extractor import FeatureExtractor
 
 WEIGHTS_FILE = "vgg19_weights_tf_dim_ordering_tf_kernels_notop_q.bin"
 
