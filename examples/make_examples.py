@@ -23,6 +23,7 @@ import argparse
 import math
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter
@@ -147,6 +148,34 @@ def brush_stroke(
         )
 
 
+def paint_passes(
+    draw: ImageDraw.ImageDraw,
+    field: Callable[[Array], Array],
+    passes: Sequence[tuple[int, float, int, float]],
+    stroke_at: Callable[[float, float, float], tuple[Array, float]],
+    rng: np.random.Generator,
+    side: int,
+    length_spread: float,
+    **brush: Any,
+) -> None:
+    """Paint passes of brush strokes that follow a direction field, broad to fine.
+
+    Each pass is ``(count, width, steps, step_len)``: ``count`` strokes from
+    random starts, traced ``steps`` steps along ``field`` with step lengths
+    spread by ``length_spread`` either way.  ``stroke_at(x, y, width)`` gives
+    a stroke's colour and actual width from its start and the pass's width;
+    it is the style's, because the order of its random draws is part of that
+    style's pixels.  ``brush`` goes to `brush_stroke`.
+    """
+    for count, width, steps, step_len in passes:
+        starts = rng.random((count, 2)) * side
+        spread = rng.uniform(1 - length_spread, 1 + length_spread, count)
+        lines = trace(field, starts, steps, step_len * spread)
+        for line, (x, y) in zip(lines, starts, strict=True):
+            color, stroke_width = stroke_at(x, y, width)
+            brush_stroke(draw, line, color, stroke_width, rng, **brush)
+
+
 def canvas_texture(img: Image.Image, rng: np.random.Generator, strength: float) -> Image.Image:
     """Overlay a faint woven-canvas / paper grain on an image."""
     w, h = img.size
@@ -237,17 +266,12 @@ def make_swirls(seed: int = 1) -> Image.Image:
                 best = lerp_palette(blues, rng.beta(2.0, 2.2))
         return best
 
-    # passes from broad to fine strokes
-    for count, width, steps, step_len in (
-        (900, 22, 9, 9.0),
-        (2600, 13, 8, 6.0),
-        (5200, 7, 7, 4.0),
-    ):
-        starts = rng.random((count, 2)) * n
-        lines = trace(field, starts, steps, step_len * rng.uniform(0.7, 1.3, count))
-        for line, (x, y) in zip(lines, starts, strict=True):
-            w = width * rng.uniform(0.75, 1.25)
-            brush_stroke(draw, line, stroke_color(x, y), w, rng, bristles=4)
+    def stroke_at(x: float, y: float, width: float) -> tuple[Array, float]:
+        stroke_width = width * rng.uniform(0.75, 1.25)  # drawn before the colour
+        return stroke_color(x, y), stroke_width
+
+    passes = ((900, 22, 9, 9.0), (2600, 13, 8, 6.0), (5200, 7, 7, 4.0))
+    paint_passes(draw, field, passes, stroke_at, rng, n, length_spread=0.3, bristles=4)
 
     # dark flame-like cypress on the left, painted with upward wavy strokes
     for _ in range(700):
@@ -467,25 +491,14 @@ def make_strokes(seed: int = 4) -> Image.Image:
 
     base = Image.new("RGB", (n, n), (40, 30, 60))
     draw = ImageDraw.Draw(base)
-    for count, width, steps, step_len in (
-        (500, 46, 6, 14.0),
-        (1600, 26, 6, 9.0),
-        (3800, 13, 5, 6.0),
-        (3000, 6, 4, 4.0),
-    ):
-        starts = rng.random((count, 2)) * n
-        lines = trace(field, starts, steps, step_len * rng.uniform(0.6, 1.4, count))
-        for line, (x, y) in zip(lines, starts, strict=True):
-            brush_stroke(
-                draw,
-                line,
-                color_at(x, y),
-                width * rng.uniform(0.7, 1.3),
-                rng,
-                bristles=6,
-                variation=0.16,
-                round_start=True,
-            )
+
+    def stroke_at(x: float, y: float, width: float) -> tuple[Array, float]:
+        return color_at(x, y), width * rng.uniform(0.7, 1.3)  # the colour drawn first
+
+    passes = ((500, 46, 6, 14.0), (1600, 26, 6, 9.0), (3800, 13, 5, 6.0), (3000, 6, 4, 4.0))
+    paint_passes(
+        draw, field, passes, stroke_at, rng, n, length_spread=0.4, bristles=6, variation=0.16, round_start=True
+    )
     img = base.filter(ImageFilter.UnsharpMask(radius=2, percent=60, threshold=2))
     return finish(img, rng, texture=4.0)
 
