@@ -69,6 +69,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--style-scale", type=float, help="style image size relative to the output (default 1)")
     parser.add_argument("--blend", type=floats, dest="style_blend", help="blend weights of several styles, e.g. 2,1")
     parser.add_argument("--preserve-color", choices=COLOR_MODES, help="keep the photo's colours")
+    parser.add_argument("--mask", help="where the style goes: white = styled, black = kept as the photo, grey = partly")
+    parser.add_argument("--mask-style", action="append", metavar="PAINTING",
+                        help="painting for the mask's black region instead of the photo (repeat to blend)")
     parser.add_argument("--optimizer", choices=OPTIMIZERS)
     parser.add_argument("--lr", type=float, dest="learning_rate", help="learning rate")
     parser.add_argument("--init", choices=INITS, help="start from the content, noise, or --init-image")
@@ -189,7 +192,10 @@ def run(args: argparse.Namespace) -> int:
     frames: list[Image.Image] = []
     last: Progress | None = None
     try:
-        for progress in stylize(args.content, styles, settings, init_image=args.init_image):
+        progresses = stylize(
+            args.content, styles, settings, init_image=args.init_image, mask=args.mask, mask_styles=args.mask_style
+        )
+        for progress in progresses:
             last = progress
             bar.show(progress)
             frame = progress.to_pil()

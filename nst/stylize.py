@@ -23,7 +23,7 @@ import torch.nn.functional as F
 from PIL import Image
 from torch import Tensor
 
-from . import color
+from . import color, guidance
 from .device import Compute, resolve_compute
 from .errors import RunFailedError, SettingsError
 from .extractors import get_extractor
@@ -77,6 +77,7 @@ class ScaleInputs:
     content_weight: float
     tv_weight: float
     style_weights: list[float]
+    regions: guidance.Regions | None = None
 
 
 def as_image(source: ImageSource) -> Image.Image:
@@ -102,9 +103,13 @@ class Run:
         settings: Settings,
         compute: Compute,
         extractor: FeatureExtractor,
+        mask: Tensor | None = None,
+        mask_styles: list[Image.Image] | None = None,
     ) -> None:
         self.content = content
         self.styles = styles
+        self.mask = mask
+        self.mask_styles = mask_styles
         self.settings = settings
         self.compute = compute
         self.extractor = extractor
@@ -129,25 +134,42 @@ class Run:
         content = self.tensor(self.content, scale.size)
         seen_content = color.luminance(content) if s.preserve_color == "luminance" else content
         style_side = min(MAX_STYLE_SIDE, max(16, round(s.style_scale * scale.long_side)))
+        targets = self.style_targets(self.styles, self.blend, content, seen_content, style_side)
+        with torch.no_grad():
+            content_features = self.features(seen_content, [s.content_layer])[s.content_layer].float()
+        factor = size_factor(s, scale.long_side)
+        regions = None
+        if self.mask is not None:
+            other = None
+            if self.mask_styles:
+                equal = (1.0,) * len(self.mask_styles)
+                other = self.style_targets(self.mask_styles, equal, content, seen_content, style_side)
+            keep_weight = guidance.KEEP_WEIGHT * factor
+            regions = guidance.regions_at(self.mask, scale.size, seen_content, targets, other, keep_weight)
+        return ScaleInputs(
+            content=content,
+            content_features=content_features,
+            style_targets=targets,
+            content_weight=s.content_weight * factor,
+            tv_weight=s.tv_weight * factor,
+            style_weights=[w * s.style_strength for w in s.style_layer_weights],
+            regions=regions,
+        )
+
+    def style_targets(
+        self, styles: list[Image.Image], blend: Sequence[float], content: Tensor, seen_content: Tensor, side: int
+    ) -> list[Tensor]:
+        """The blended Gram targets of `styles`, scaled to `side` and recoloured as the settings ask."""
+        s = self.settings
         per_style = []
-        for style_image in self.styles:
-            style = to_tensor(resize_long_side(style_image, style_side), self.compute.device)
+        for style_image in styles:
+            style = to_tensor(resize_long_side(style_image, side), self.compute.device)
             if s.preserve_color == "histogram":
                 style = color.match_histogram(style, content)
             elif s.preserve_color == "luminance":
                 style = color.match_luminance(color.luminance(style), seen_content)
             per_style.append(style_grams(self.extractor, style, s.style_layers, s.normalize_gram, self.compute))
-        with torch.no_grad():
-            content_features = self.features(seen_content, [s.content_layer])[s.content_layer].float()
-        factor = size_factor(s, scale.long_side)
-        return ScaleInputs(
-            content=content,
-            content_features=content_features,
-            style_targets=blended_grams(per_style, self.blend),
-            content_weight=s.content_weight * factor,
-            tv_weight=s.tv_weight * factor,
-            style_weights=[w * s.style_strength for w in s.style_layer_weights],
-        )
+        return blended_grams(per_style, blend)
 
     def losses(self, image: Tensor, inputs: ScaleInputs) -> tuple[Tensor, dict[str, Tensor]]:
         """Total loss at `image`, and each term (style per layer) for reporting."""
@@ -156,15 +178,23 @@ class Run:
         style_features = [features[name].float() for name in s.style_layers]
         content = features[s.content_layer].float()
         terms = {"content": content_loss(inputs.content_weight, content, inputs.content_features)}
+        regions = inputs.regions
         for index, name in enumerate(s.style_layers):
-            terms[f"style/{name}"] = style_loss(
-                style_features,
-                [index],
-                [inputs.style_targets[index]],
-                [inputs.style_weights[index]],
-                normalize=s.normalize_gram,
-            )
+            if regions is None:
+                terms[f"style/{name}"] = style_loss(
+                    style_features,
+                    [index],
+                    [inputs.style_targets[index]],
+                    [inputs.style_weights[index]],
+                    normalize=s.normalize_gram,
+                )
+            else:
+                terms[f"style/{name}"] = regions.style_loss(
+                    index, style_features[index], inputs.style_weights[index], s.normalize_gram
+                )
         terms["tv"] = tv_loss(image, inputs.tv_weight)
+        if regions is not None and regions.keep is not None:
+            terms["keep"] = regions.keep_loss(image)
         total = sum(terms.values())
         return total, terms
 
@@ -209,11 +239,18 @@ def stylize(
     settings: Settings | None = None,
     *,
     init_image: ImageSource | None = None,
+    mask: ImageSource | None = None,
+    mask_styles: ImageSource | Sequence[ImageSource] | None = None,
 ) -> Iterator[Progress]:
     """Stylise `content` with one or more `styles`, yielding `Progress` as it goes.
 
     The last record has `done=True` and the final image; `stop_reason` is
     "finished", or "deadline" when `settings.deadline` cut the run short.
+
+    `mask` (any image, the photo's proportions) says where the style goes:
+    white = styled, black = kept as the photo, grey = in between; with
+    `mask_styles` the black region takes those paintings instead of the photo.
+    An all-white mask is an ordinary run. See `nst.guidance`.
     """
     started = time.perf_counter()
     settings = settings or Settings()
@@ -225,8 +262,10 @@ def stylize(
     compute = resolve_compute(settings.device, settings.precision, settings.channels_last)
     extractor = get_extractor(settings.backbone, str(compute.device), compute.channels_last)
     extractor.check_layers([settings.content_layer, *settings.style_layers])
-    run = Run(content_image, style_images, settings, compute, extractor)
     scales = plan_scales(settings, content_image.size)
+    second_styles = [as_image(style) for style in as_list(mask_styles)] if mask_styles is not None else []
+    mask_tensor = guidance.mask_for_run(mask, content_image.size, scales[-1].size, bool(second_styles))
+    run = Run(content_image, style_images, settings, compute, extractor, mask_tensor, second_styles)
     total_steps = sum(scale.steps for scale in scales)
     use_average = settings.average and settings.optimizer == "adam"
 

@@ -48,3 +48,10 @@ def save_random_squeezenet(torch_home: Path) -> None:
     checkpoints.mkdir(parents=True, exist_ok=True)
     torch.manual_seed(0)
     torch.save(squeezenet1_1(weights=None).state_dict(), checkpoints / SQUEEZENET_FILE)
+
+
+def make_half_mask(width: int = 96, height: int = 72) -> Image.Image:
+    """A mask over `make_photo`: white (styled) left half, black (kept) right half."""
+    pixels = np.zeros((height, width), np.uint8)
+    pixels[:, : width // 2] = 255
+    return Image.fromarray(pixels, "L")

@@ -15,7 +15,7 @@ from PIL import Image
 from nst import Settings, read_recipe, settings_from_recipe
 from nst.recipe import image_digest
 
-from .factories import make_painting, make_photo, save_random_squeezenet
+from .factories import make_half_mask, make_painting, make_photo, save_random_squeezenet
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -188,3 +188,36 @@ def test_without_a_painting_the_default_preset_asks_for_one(tmp_path, photo_path
     done = nst(str(photo_path), "-o", str(tmp_path / "o.png"))
     assert done.returncode == 1
     assert "Give a style image" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_mask_keeps_the_black_half_and_a_second_painting_takes_it(tmp_path, photo_path, painting_path):
+    mask, second = tmp_path / "mask.png", tmp_path / "second.png"
+    make_half_mask().save(mask)
+    make_painting(seed=4).transpose(Image.Transpose.ROTATE_90).convert("RGB").save(second)
+    photo = np.asarray(make_photo().resize((64, 48), Image.Resampling.LANCZOS)).astype(float)
+    common = ["--size", "64", "--steps", "40", "--no-multiscale", "-q", "--mask", str(mask)]
+
+    def change(out: Path) -> tuple[float, float]:
+        difference = np.abs(np.asarray(Image.open(out)).astype(float) - photo).mean(axis=2)
+        return difference[:, :32].mean(), difference[:, 32:].mean()
+
+    kept, both = tmp_path / "kept.png", tmp_path / "both.png"
+    done = nst(str(photo_path), str(painting_path), "-o", str(kept), *common)
+    assert done.returncode == 0, done.stderr
+    left, right = change(kept)
+    assert right < 4 < 15 < left, (left, right)
+    done = nst(str(photo_path), str(painting_path), "-o", str(both), *common, "--mask-style", str(second))
+    assert done.returncode == 0, done.stderr
+    assert min(change(both)) > 15
+
+
+def test_bad_masks_are_messages(tmp_path, photo_path, painting_path):
+    square, black, text = tmp_path / "square.png", tmp_path / "black.png", tmp_path / "mask.png"
+    make_half_mask(72, 72).save(square)
+    Image.new("L", (96, 72), 0).save(black)
+    text.write_text("white on the left")
+    for mask, message in ((square, "proportions"), (black, "all black"), (text, "not an image")):
+        done = nst(str(photo_path), str(painting_path), "-o", str(tmp_path / "o.png"), "--mask", str(mask))
+        assert done.returncode == 1 and message in done.stderr and "Traceback" not in done.stderr, done.stderr
+    done = nst(str(photo_path), str(painting_path), "-o", str(tmp_path / "o.png"), "--mask-style", str(painting_path))
+    assert done.returncode == 1 and "needs a mask" in done.stderr
