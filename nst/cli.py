@@ -184,7 +184,9 @@ def run(args: argparse.Namespace) -> int:
         check_writable(animation)
         if animation.suffix.lower() not in FORMATS:
             raise NSTError(f"--animation must end in .gif or .webp, not {animation.suffix or 'nothing'!r}.")
-    recipe = make_recipe(settings, args.content, styles, init_image=args.init_image)
+    recipe = make_recipe(
+        settings, args.content, styles, init_image=args.init_image, mask=args.mask, mask_paintings=args.mask_style
+    )
     for note in differences(wanted, recipe) if wanted else ():
         print(f"note: {note}", file=sys.stderr)
 
