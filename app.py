@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import gradio as gr
+import gradio.utils
 
 from nst.presets import EXAMPLES, PRESET_TITLES
 from web.active_runs import ACTIVE_RUNS
@@ -35,13 +36,15 @@ from web.form import (
     INIT_CHOICES,
     LBFGS_RATE,
     OPTIMIZER_CHOICES,
-    check_weights,
-    choose_preset,
-    follow_backbone,
     format_weights,
 )
+from web.history import MAX_ENTRIES, discard_history, restore_from_history
 from web.limits import MAX_SIZE, MAX_STEPS, MIN_SIZE, MIN_STEPS, concurrency, queue_size
+from web.link import LINK_JS, link_query
 from web.look import CSS, HEADER, THEME
+from web.persist import SECRET, STORAGE_KEY, remember_form, restore_on_load
+from web.presets import check_weights, choose_preset, follow_backbone
+from web.reuse import reuse_settings
 from web.run import stop, stylize
 from web.run_files import forget_session
 from web.run_record import LOSS_COLORS, discard_record
@@ -79,9 +82,14 @@ class Paintings:
     third_weight: gr.Slider
 
     @property
-    def inputs(self) -> list[gr.components.Component]:
-        """In the order of `stylize`'s parameters after the photo."""
-        return [self.first, self.second, self.third, self.first_weight, self.second_weight, self.third_weight]
+    def images(self) -> list[gr.Image]:
+        """The three slots, in the order of `stylize`'s parameters after the photo."""
+        return [self.first, self.second, self.third]
+
+    @property
+    def weights(self) -> list[gr.Slider]:
+        """Their weights, in the order of `stylize`'s parameters after the slots."""
+        return [self.first_weight, self.second_weight, self.third_weight]
 
 
 def blend_panel(first: gr.Image) -> Paintings:
@@ -192,12 +200,14 @@ class Outputs:
     comparison: gr.ImageSlider
     png: gr.File
     animation: gr.File
+    history: gr.Gallery
 
 
 def outputs_panel() -> Outputs:
-    """The live result with its numbers, then the downloads and the before/after comparison."""
+    """The live result with its numbers, the downloads, the before/after comparison, then this visit's results."""
     result = gr.Image(
-        label="Result", format="png", interactive=False, buttons=["download", "fullscreen"], elem_id="result"
+        label="Result", format="png", interactive=False, buttons=share_buttons("download", "fullscreen"),
+        elem_id="result",
     )
     status = gr.Markdown("Add a photo and a painting, then press **Stylize**.", label="Status", elem_id="status")
     losses = gr.LinePlot(
@@ -212,7 +222,45 @@ def outputs_panel() -> Outputs:
     comparison = gr.ImageSlider(
         label="Before / after", format="png", interactive=False, max_height=380, elem_id="comparison"
     )
-    return Outputs(result, status, losses, comparison, png, animation)
+    history = gr.Gallery(
+        label=f"This visit's results · the last {MAX_ENTRIES}, newest first · click one to reuse its settings",
+        format="png", columns=4, fit_columns=False, height="auto", object_fit="cover", interactive=False,
+        buttons=share_buttons("download", "download_all", "fullscreen"), elem_id="history",
+    )
+    return Outputs(result, status, losses, comparison, png, animation, history)
+
+
+def share_buttons(*buttons: str) -> list[str]:
+    """An output's corner buttons, with Gradio's share button (it posts to the Space's discussions) on Spaces.
+
+    Elsewhere that button can only fail ("Must be on Spaces to share"), so it is left out.
+    """
+    return ["share", *buttons] if gradio.utils.get_space() else list(buttons)
+
+
+@dataclasses.dataclass
+class ReuseAndShare:
+    """The drop target for a result's settings, and the link to the current settings."""
+
+    recipe: gr.File
+    link_button: gr.Button
+    link: gr.Textbox
+
+
+def reuse_and_share_panel() -> ReuseAndShare:
+    """Drop a result PNG to reuse its settings; make a link that reopens the page with these settings."""
+    with gr.Group(elem_id="reuse-share"):
+        recipe = gr.File(
+            label="Reuse settings: drop a result PNG here", file_types=[".png", ".json"], height=140,
+            elem_id="reuse",
+        )
+        with gr.Row(equal_height=True):
+            link = gr.Textbox(
+                label="Link to these settings", placeholder="Press the button to make one", interactive=False,
+                buttons=["copy"], scale=4, min_width=180, elem_id="link",
+            )
+            link_button = gr.Button("Make link", size="md", scale=1, min_width=100, elem_id="link-button")
+    return ReuseAndShare(recipe, link_button, link)
 
 
 def build_demo() -> gr.Blocks:
@@ -233,13 +281,19 @@ def build_demo() -> gr.Blocks:
                 controls = controls_panel()
             with gr.Column(scale=6, min_width=340):
                 out = outputs_panel()
+                reuse = reuse_and_share_panel()
         record = gr.State(time_to_live=3600, delete_callback=discard_record)
+        history = gr.State(time_to_live=3600, delete_callback=discard_history)
+        saved_form = gr.BrowserState(storage_key=STORAGE_KEY, secret=SECRET)
+        # Every settings widget, in the order of FORM_FIELDS and of `stylize`'s parameters.
+        form = [*paintings.weights, controls.preset, *controls.from_preset, controls.randomize_seed]
         run_event = run_button.click(
             stylize,
-            inputs=[
-                content, *paintings.inputs, controls.preset, *controls.from_preset, controls.randomize_seed, record,
+            inputs=[content, *paintings.images, *form, record, history],
+            outputs=[
+                out.result, out.status, out.losses, out.comparison, out.png, out.animation, out.history, record,
+                history,
             ],
-            outputs=[out.result, out.status, out.losses, out.comparison, out.png, out.animation, record],
             api_name="stylize",
             concurrency_id="stylize",
             # gr.Image opens every upload with PIL before the handler runs: a file that is not an
@@ -252,10 +306,23 @@ def build_demo() -> gr.Blocks:
             scroll_to_output=True,
         )
         stop_button.click(
-            stop, inputs=record, outputs=[out.status, out.comparison, out.png, out.animation], cancels=[run_event],
-            queue=False, api_visibility="private",
+            stop, inputs=[record, history],
+            outputs=[out.status, out.result, out.comparison, out.png, out.animation, out.history],
+            cancels=[run_event], queue=False, api_visibility="private",
         )
         wire_controls(controls, style)
+        private = {"queue": False, "show_progress": "hidden", "api_visibility": "private"}
+        out.history.select(restore_from_history, inputs=history, outputs=form, **private)
+        # Queued (in a queue of its own), because only queued events can show the visitor a message.
+        reuse.recipe.upload(
+            reuse_settings, inputs=reuse.recipe, outputs=[*form, content, *paintings.images, reuse.recipe],
+            show_progress="hidden", api_visibility="private",
+        )
+        reuse.link_button.click(
+            link_query, inputs=[*form, content, *paintings.images], outputs=reuse.link, preprocess=False, **private
+        ).then(None, inputs=reuse.link, outputs=reuse.link, js=LINK_JS, **private)
+        gr.on([widget.change for widget in form], remember_form, inputs=form, outputs=saved_form, **private)
+        demo.load(restore_on_load, inputs=saved_form, outputs=[*form, content, *paintings.images], **private)
         demo.unload(forget_session)
         agent_tool()
     demo.queue(max_size=queue_size(), default_concurrency_limit=concurrency())

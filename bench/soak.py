@@ -136,7 +136,7 @@ def occupant(url: str, kind: str, settings: dict, pair: tuple[str, str], tally: 
                     if not read_until_image(stream):
                         raise RuntimeError("the run ended before its first image")
                     if kind == "stopped":
-                        for output in visitor.stop()["data"][2:4]:
+                        for output in visitor.stop()["data"][3:5]:  # the PNG and the animation
                             visitor.fetch(output)
         tally.count(kind)
     except Exception as error:  # a soak records every failure and carries on

@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 import gradio as gr
+import httpx
 import numpy as np
 import pytest
 from gradio_client import Client, handle_file
@@ -21,11 +22,26 @@ import nst
 import web.estimate
 import web.run
 from nst.extractors import get_extractor
-from web.form import DEFAULT, build_settings, format_weights, preset_for_backbone, preset_values
+from nst.recipe import image_digest
+from web.form import DEFAULT, build_settings, format_weights
+from web.history import History
+from web.presets import preset_for_backbone, preset_values
 from web.run_record import RunRecord
 
-from .app_server import ANIMATION, COMPARISON, IMAGE, LOSSES, PNG, STATUS, first_image, serve, submit, wait_until
-from .factories import make_painting
+from .app_server import (
+    ANIMATION,
+    COMPARISON,
+    HISTORY,
+    IMAGE,
+    LOSSES,
+    PNG,
+    STATUS,
+    first_image,
+    serve,
+    submit,
+    wait_until,
+)
+from .factories import make_painting, make_photo
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -126,6 +142,47 @@ def test_up_to_three_paintings_blend_by_their_weights(client, photo_path, painti
         client.submit(content=handle_file(str(photo_path)), style=None, api_name="/stylize").result()
 
 
+def test_every_picture_carries_its_recipe_and_the_session_keeps_a_history(client, photo_path, painting_path):
+    first = submit(client, photo_path, painting_path, size=64, steps=10, seed=3).result()
+    second = submit(client, photo_path, painting_path, size=80, steps=10, randomize_seed=True).result()
+    recipe = nst.read_recipe(second[PNG])
+    settings = nst.settings_from_recipe(recipe)
+    assert (settings.size, settings.steps) == (80, 10) and settings.seed != 3
+    assert f"seed {settings.seed}" in second[STATUS], "the recipe records the seed the run drew"
+    assert recipe["inputs"] == {"photo": image_digest(photo_path), "paintings": [image_digest(painting_path)]}
+    assert nst.read_recipe(second[IMAGE]) == recipe, "the result's own download button hands out the same PNG"
+
+    history = second[HISTORY]
+    assert [entry["caption"] for entry in history] == [
+        f"painting · 80 px · strength 1 · 10 steps · seed {settings.seed}",
+        "painting · 64 px · strength 1 · 10 steps · seed 3",
+    ]
+    assert nst.read_recipe(history[0]["image"]) == recipe
+    assert nst.read_recipe(history[1]["image"]) == nst.read_recipe(first[PNG])
+    assert np.array_equal(np.asarray(Image.open(history[1]["image"])), np.asarray(Image.open(first[PNG])))
+
+    other_visitor = Client(client.src, verbose=False)
+    alone = submit(other_visitor, photo_path, painting_path, size=64, steps=10).result()
+    assert len(alone[HISTORY]) == 1, "each visitor has a history of their own"
+
+
+def test_the_share_button_is_on_the_result_and_the_history_on_spaces_only(monkeypatch):
+    def buttons(address: str) -> dict[str, list[str]]:
+        components = httpx.get(address + "config", timeout=30).json()["components"]
+        return {c["props"]["elem_id"]: c["props"]["buttons"] for c in components
+                if c["props"].get("elem_id") in ("result", "history")}
+
+    with serve() as address:
+        assert buttons(address) == {"result": ["download", "fullscreen"],
+                                    "history": ["download", "download_all", "fullscreen"]}
+    # What a Space sets; Gradio's share button posts to that Space's discussions.
+    monkeypatch.setenv("SYSTEM", "spaces")
+    monkeypatch.setenv("SPACE_ID", "someone/neural-style-transfer")
+    with serve() as address:
+        assert buttons(address) == {"result": ["share", "download", "fullscreen"],
+                                    "history": ["share", "download", "download_all", "fullscreen"]}
+
+
 def test_an_upload_that_is_not_an_image_gets_a_clear_message(client, tmp_path, painting_path):
     junk = tmp_path / "holiday.png"
     junk.write_bytes(np.random.default_rng(0).bytes(4096))
@@ -187,22 +244,32 @@ def progress(step: int, shade: int) -> nst.Progress:
     )
 
 
-def test_stop_hands_over_the_image_reached_and_its_animation(tmp_path):
-    record = RunRecord.start(tmp_path, Image.new("RGB", (80, 60)), seed=0)
-    assert web.run.stop(record)[0] == "**Stopped** before the first image."
+def test_stop_hands_over_the_image_reached_with_its_recipe_and_keeps_it_in_the_history(tmp_path):
+    photo, painting = make_photo(), make_painting()
+    recipe = nst.make_recipe(nst.Settings(size=64, steps=100), photo, painting)
+    (tmp_path / "run").mkdir()
+    record = RunRecord.start(tmp_path / "run", photo, seed=0, recipe=recipe, form={"size": 64},
+                             caption="painting · 64 px")
+    history = History(tmp_path / "history")
+    assert web.run.stop(record, history)[0] == "**Stopped** before the first image."
     for step, shade in ((5, 50), (10, 150)):
         record.add(progress(step, shade))
         record.add_frame(record.last)
-    status, (before, after), png, animation = web.run.stop(record)
+    status, result, (before, after), png, animation, gallery = web.run.stop(record, history)
     assert status.startswith("**Stopped** at step 10 / 100")
-    assert Image.open(before).size == (40, 30) and Image.open(after).size == (40, 30)
+    assert result == after == png and Image.open(before).size == (40, 30)
     assert np.asarray(Image.open(png)).mean() == pytest.approx(150)
+    assert nst.read_recipe(png) == recipe
     with Image.open(animation) as frames:
         assert frames.n_frames == 2 and frames.size == (40, 30)
+    assert [caption for _, caption in gallery] == ["painting · 64 px"] and history.form(0) == {"size": 64}
     record.finished = True
-    assert web.run.stop(record) == (gr.skip(),) * 4, "Stop after the end must not relabel a finished run"
+    assert web.run.stop(record, history) == (gr.skip(),) * 6, "Stop after the end must not relabel a finished run"
     record.discard()
     assert not Path(png).exists()
+    assert nst.read_recipe(gallery[0][0]) == recipe, "the history keeps its own copy"
+    history.discard()
+    assert not Path(gallery[0][0]).exists()
 
 
 def test_presets_fill_the_controls_and_follow_the_network():

@@ -14,6 +14,7 @@ import io
 import os
 import shutil
 import time
+import zipfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -26,8 +27,10 @@ import nst
 import web.run
 from nst.presets import PRESET_TITLES
 from web.form import format_weights
+from web.persist import STORAGE_KEY
 
 from .app_server import serve, wait_until
+from .factories import save_random_squeezenet
 
 pytestmark = pytest.mark.browser
 
@@ -50,9 +53,15 @@ def browser() -> Iterator[Browser]:
 
 
 @pytest.fixture(scope="module")
-def url() -> Iterator[str]:
-    with serve() as address:
-        yield address
+def url(tmp_path_factory) -> Iterator[str]:
+    # Presets and dropped recipes switch to SqueezeNet, and the page then checks its weights at once:
+    # random ones in a private TORCH_HOME keep that from reaching for the network.
+    home = tmp_path_factory.mktemp("torch")
+    save_random_squeezenet(home)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("TORCH_HOME", str(home))
+        with serve() as address:
+            yield address
 
 
 @pytest.fixture
@@ -70,7 +79,19 @@ def no_run_left_behind():
     assert wait_until(lambda: app.ACTIVE_RUNS.count == 0, timeout=30), "a run kept computing after its test"
 
 
-def set_slider(page: Page, elem_id: str, value: int) -> None:
+def pick_examples(page: Page, photo: str, painting: str) -> None:
+    page.locator(f"#content-examples button:has(img[src*='{photo}'])").click()
+    page.locator(f"#style-examples button:has(img[src*='{painting}'])").click()
+    page.wait_for_selector("#content img")
+    page.wait_for_selector("#style img")
+
+
+def wait_for_status(page: Page, start: str, timeout: float = 120) -> None:
+    page.wait_for_function(f"document.querySelector('#status').innerText.startsWith({start!r})",
+                           timeout=timeout * 1000)
+
+
+def set_slider(page: Page, elem_id: str, value: float) -> None:
     box = page.locator(f"#{elem_id} input[type=number]")
     box.fill(str(value))
     box.press("Enter")
@@ -111,10 +132,11 @@ def screenshot(page: Page, folder: Path, name: str, full_page: bool) -> Path:
 
 def test_the_result_streams_in_and_the_page_fits_desktop_and_phone(page: Page, tmp_path: Path, monkeypatch):
     monkeypatch.setattr(web.run, "UPDATE_SECONDS", 0.3)  # a few updates even on a fast machine
-    page.locator("#content-examples button:has(img[src*='content_chelsea'])").click()
-    page.locator("#style-examples button:has(img[src*='style_starry_night'])").click()
-    page.wait_for_selector("#content img")
-    page.wait_for_selector("#style img")
+    pick_examples(page, "content_chelsea", "style_starry_night")
+    page.click("#blend button")  # blend in a second painting, so the screenshot shows that part open
+    page.locator("#style-2-examples button:has(img[src*='style_great_wave'])").click()
+    page.wait_for_selector("#style-2 img")
+    set_slider(page, "style-2-weight", 0.5)
     set_slider(page, "size", 256)
     set_slider(page, "steps", 40)
     page.click("#stylize")
@@ -126,6 +148,7 @@ def test_the_result_streams_in_and_the_page_fits_desktop_and_phone(page: Page, t
     page.wait_for_selector("#download-animation a[download$='.webp']")
     page.wait_for_selector("#comparison img")
     page.wait_for_selector("#losses canvas, #losses svg")
+    page.wait_for_selector("#history button[aria-label='Thumbnail 1 of 1']")
 
     page.click("#advanced button")  # show every control in the screenshot
     page.wait_for_selector("text=Style layer weights")
@@ -187,3 +210,89 @@ def test_famous_paintings_come_first_and_fill_the_painting_slots(page: Page):
     page.click("#blend button")
     page.locator("#style-2-examples button:has(img[src*='style_great_wave'])").click()
     page.wait_for_selector("#style-2 img[src*='style_great_wave']")
+
+
+def test_the_history_restores_a_results_settings_and_downloads_them_all(page: Page, tmp_path: Path):
+    pick_examples(page, "content_coffee", "style_the_scream")
+    set_slider(page, "steps", 10)
+    for size in (64, 96):
+        set_slider(page, "size", size)
+        page.click("#stylize")
+        wait_for_status(page, "Done")
+    page.wait_for_selector("#history button[aria-label='Thumbnail 2 of 2']")
+    assert "96 px" in page.locator("#history button[aria-label='Thumbnail 1 of 2']").inner_text()  # newest first
+
+    set_slider(page, "steps", 300)
+    set_slider(page, "strength", 2.5)
+    page.click("#history button[aria-label='Thumbnail 2 of 2']")
+    page.wait_for_function("document.querySelector('#size input[type=number]').value === '64'")
+    assert page.locator("#steps input[type=number]").input_value() == "10"
+    assert page.locator("#strength input[type=number]").input_value() == "1"
+
+    page.keyboard.press("Escape")  # leave the gallery's preview, where its toolbar holds other buttons
+    with page.expect_download() as download:
+        page.click("#history button[aria-label='Download All']")
+    archive = tmp_path / "history.zip"
+    download.value.save_as(archive)
+    with zipfile.ZipFile(archive) as pictures:
+        sizes = []
+        for name in pictures.namelist():
+            picture = tmp_path / name
+            picture.write_bytes(pictures.read(name))
+            sizes.append(nst.settings_from_recipe(nst.read_recipe(picture)).size)
+    assert sizes == [96, 64]
+
+
+def test_a_dropped_result_fills_the_controls_and_its_example_pictures(page: Page, tmp_path: Path):
+    examples = ROOT / "examples"
+    settings = nst.preset("the-scream", size=224, steps=120, style_strength=2.5, seed=42, preserve_color="luminance")
+    result = tmp_path / "someone-elses-result.png"
+    recipe = nst.make_recipe(settings, examples / "content_coffee.jpg", examples / "style_the_scream.jpg")
+    nst.save_png(Image.new("RGB", (64, 48), "orange"), result, recipe)
+
+    page.locator("#reuse input[type=file]").set_input_files(str(result))
+    page.wait_for_function("document.querySelector('#size input[type=number]').value === '224'")
+    assert page.locator("#steps input[type=number]").input_value() == "120"
+    assert page.locator("#strength input[type=number]").input_value() == "2.5"
+    assert page.locator("#preset input").input_value() == PRESET_TITLES["the-scream"]
+    assert "SqueezeNet" in page.locator("#backbone input").input_value()
+    page.wait_for_selector("#content img[src*='content_coffee']")
+    page.wait_for_selector("#style img[src*='style_the_scream']")
+    page.wait_for_selector("text=Settings from someone-elses-result.png are in the controls")
+
+    plain = tmp_path / "holiday.png"  # a PNG that nst did not write
+    Image.open(examples / "content_coffee.jpg").save(plain)
+    page.locator("#reuse input[type=file]").set_input_files(str(plain))
+    page.wait_for_selector("text=holiday.png carries no recipe")
+
+
+def test_settings_outlive_a_reload_and_a_link_reopens_them(browser: Browser, page: Page, url: str):
+    pick_examples(page, "content_chelsea", "style_great_wave")
+    set_slider(page, "size", 320)
+    stored = page.evaluate(f"localStorage.getItem({STORAGE_KEY!r})")
+    page.locator("#color label", has_text="Keep photo colours").click()
+    # The browser stores the whole form (encrypted) as soon as a setting changes.
+    page.wait_for_function(f"stored => localStorage.getItem({STORAGE_KEY!r}) !== stored", arg=stored)
+
+    page.reload()
+    page.wait_for_selector("#stylize")
+    page.wait_for_function("document.querySelector('#size input[type=number]').value === '320'")
+    assert page.locator("#color input[value='luminance']").is_checked()
+    assert page.locator("#content img").count() == page.locator("#style img").count() == 0, "never the pictures"
+
+    pick_examples(page, "content_chelsea", "style_great_wave")
+    page.click("#link-button")
+    page.wait_for_function("document.querySelector('#link textarea').value.includes('?settings=')")
+    link = page.locator("#link textarea").input_value()
+    assert link.startswith(url)
+
+    stranger = browser.new_page(viewport=DESKTOP)  # a browser that has stored nothing
+    try:
+        stranger.goto(link)
+        stranger.wait_for_selector("#stylize")
+        stranger.wait_for_function("document.querySelector('#size input[type=number]').value === '320'")
+        assert stranger.locator("#color input[value='luminance']").is_checked()
+        stranger.wait_for_selector("#content img[src*='content_chelsea']")
+        stranger.wait_for_selector("#style img[src*='style_great_wave']")
+    finally:
+        stranger.close()

@@ -14,7 +14,7 @@ from web.run_files import runs_root, session_folder
 from web.run_record import MAX_FRAMES, RECENT_FRAMES, RunRecord
 
 from .app_server import serve, wait_until
-from .factories import make_photo
+from .factories import make_painting, make_photo
 from .visitors import Visitor, upload
 
 SMALL = {"size": 64, "steps": 10, "multiscale": False}
@@ -31,7 +31,8 @@ def progress(step: int) -> nst.Progress:
 
 
 def test_a_long_run_keeps_a_bounded_number_of_frame_files_and_all_the_recent_ones(tmp_path):
-    record = RunRecord.start(tmp_path, make_photo(), seed=0)
+    photo = make_photo()
+    record = RunRecord.start(tmp_path, photo, seed=0, recipe=nst.make_recipe(nst.Settings(), photo, make_painting()))
     shown = [record.add_frame(progress(step)) for step in range(1, 301)]
     on_disk = sorted(tmp_path.glob("frame-*.png"))
     assert on_disk == sorted(record.frames), "every frame the record holds is on disk, and only those"

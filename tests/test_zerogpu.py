@@ -86,7 +86,8 @@ def test_on_zerogpu_the_run_ends_inside_its_grant(monkeypatch):
 def run_arguments(tmp_path) -> tuple[tuple, nst.Settings]:
     """What `stylize` hands to `compute` for a small run: images, settings, a started record."""
     settings = nst.preset("vgg19", size=64, steps=6, yield_every=1)
-    record = RunRecord.start(tmp_path, make_photo().resize((64, 48)), settings.seed)
+    recipe = nst.make_recipe(settings, make_photo(), make_painting())
+    record = RunRecord.start(tmp_path, make_photo().resize((64, 48)), settings.seed, recipe=recipe)
     return (make_photo(), [make_painting()], settings, record), settings
 
 

@@ -122,7 +122,7 @@ class Visitor:
         """Press Stop: cancel the run and call the Stop handler, as the page does; the handler's outputs."""
         cancel = {"session_hash": self.session, "fn_index": fn_index(self.url, "stylize"), "event_id": self.event_id}
         httpx.post(self.url + "gradio_api/cancel", json=cancel, timeout=TIMEOUT).raise_for_status()
-        body = {"data": [None], "fn_index": fn_index(self.url, "stop"), "session_hash": self.session}
+        body = {"data": [None, None], "fn_index": fn_index(self.url, "stop"), "session_hash": self.session}
         response = httpx.post(self.url + "gradio_api/run/predict", json=body, timeout=TIMEOUT)
         response.raise_for_status()
         return response.json()

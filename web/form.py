@@ -1,4 +1,10 @@
-"""Between the page's widgets and `nst.Settings`: choices, reading values, filling them from a preset."""
+"""Between the page's widgets and `nst.Settings`: choices, reading the widgets, filling them again.
+
+A "form" is the settings widgets' values as a dict keyed by FORM_FIELDS (the
+names of `web.run.stylize`'s parameters). It is what the browser keeps across
+reloads, what a shared link carries, and what each history entry restores:
+plain JSON, never an image.
+"""
 
 from __future__ import annotations
 
@@ -8,10 +14,8 @@ from typing import Any
 import gradio as gr
 
 import nst
-from nst.extractors import get_extractor
 from nst.settings import DEFAULT_LEARNING_RATES
 
-from .examples import painting_for_preset
 from .limits import MAX_SIZE, MAX_STEPS, MIN_SIZE, MIN_STEPS
 
 DEFAULT = nst.preset("vgg19")
@@ -112,59 +116,78 @@ def blend_weights(paintings: Sequence[object | None], weights: Sequence[object])
     return tuple(given) if len(given) > 1 else ()
 
 
-def preset_values(name: str) -> tuple[Any, ...]:
-    """The controls' values for preset `name`, in the order of `Controls.from_preset` in app.py."""
-    s = nst.preset(name)
-    layers = ", ".join(s.style_layers)
-    return (
-        s.backbone,
-        s.size,
-        s.steps,
-        s.style_strength,
-        s.preserve_color,
-        s.optimizer,
-        s.learning_rate or 0,
-        gr.Textbox(value=format_weights(s.style_layer_weights), info=f"One weight per style layer: {layers}"),
-        s.content_weight,
-        s.tv_weight,
-        s.init,
-        s.use_multiscale,
-        s.seed,
-    )
+PRESET_FIELDS = (
+    "backbone", "size", "steps", "style_strength", "preserve_color", "optimizer", "learning_rate",
+    "style_layer_weights", "content_weight", "tv_weight", "init", "multiscale", "seed",
+)
+"""The widgets a preset fills."""
+BLEND_FIELDS = ("style_weight", "style_2_weight", "style_3_weight")
+FORM_FIELDS = (*BLEND_FIELDS, "preset", *PRESET_FIELDS, "randomize_seed")
+"""Every settings widget, in the order of `stylize`'s parameters after the paintings."""
 
 
-def preset_for_backbone(backbone: str, current: str) -> str:
-    """Keep the preset if it uses `backbone`, else switch to that network's first preset."""
-    if nst.preset(current).backbone == backbone:
-        return current
-    return next(name for name in nst.PRESETS if nst.preset(name).backbone == backbone)
+def form_values(settings: nst.Settings, preset: str, blend: Sequence[float] = ()) -> dict[str, Any]:
+    """The form that shows `settings` under `preset`, with the paintings' blend weights `blend`."""
+    weights = (*blend, 1.0, 1.0, 1.0)[:3]
+    return {
+        **dict(zip(BLEND_FIELDS, weights, strict=True)),
+        "preset": preset,
+        "backbone": settings.backbone,
+        "size": settings.size,
+        "steps": settings.steps,
+        "style_strength": settings.style_strength,
+        "preserve_color": settings.preserve_color,
+        "optimizer": settings.optimizer,
+        "learning_rate": settings.learning_rate or 0,
+        "style_layer_weights": format_weights(settings.style_layer_weights),
+        "content_weight": settings.content_weight,
+        "tv_weight": settings.tv_weight,
+        "init": settings.init,
+        "multiscale": settings.use_multiscale,
+        "seed": settings.seed,
+        "randomize_seed": False,
+    }
 
 
-def choose_preset(name: str) -> tuple[Any, ...]:
-    """A visitor picked preset `name`: its settings, and the painting it was tuned on if it has one.
+DEFAULT_FORM = form_values(DEFAULT, "vgg19")
 
-    Only a visitor's own choice brings the painting: a preset that changes
-    because the network did keeps the painting the visitor chose.
+
+def settings_from_form(form: dict[str, Any]) -> nst.Settings:
+    """The settings a form makes (the blend aside, which depends on the paintings given)."""
+    return build_settings(form["preset"], *(form[name] for name in PRESET_FIELDS))
+
+
+def checked_form(stored: object) -> dict[str, Any] | None:
+    """A form kept by the browser or carried by a link, completed with defaults; None if it is not usable.
+
+    Such a form may come from an older page or a hand-edited link: anything
+    that no longer makes valid settings is dropped rather than half-applied.
     """
+    if not isinstance(stored, dict):
+        return None
+    form = {**DEFAULT_FORM, **{name: value for name, value in stored.items() if name in FORM_FIELDS}}
     try:
-        painting = painting_for_preset(name)
-    except nst.ImageInputError as error:
-        gr.Warning(str(error), title="This preset's painting is missing")
-        painting = None
-    return (*preset_values(name), gr.skip() if painting is None else painting)
+        if form["preset"] not in nst.PRESETS:
+            return None
+        settings_from_form(form)
+        for name in BLEND_FIELDS:
+            if not 0 <= number(name, form[name]) < float("inf"):
+                return None
+    except (nst.SettingsError, TypeError, ValueError, AttributeError):
+        return None
+    return form
 
 
-def follow_backbone(backbone: str, current: str) -> tuple[Any, ...]:
-    """A visitor picked a network: keep a preset that uses it, else switch to one that does and fill its settings."""
-    name = preset_for_backbone(backbone, current)
-    if name == current:
-        return (gr.skip(),) * (1 + len(preset_values(name)))
-    return (name, *preset_values(name))
+def widget_values(form: dict[str, Any], fields: Sequence[str] = FORM_FIELDS) -> tuple[Any, ...]:
+    """The widgets' new values for `fields` of `form`, in that order.
 
-
-def check_weights(backbone: str) -> None:
-    """Warn at once when the network cannot be loaded here, rather than at the first run."""
-    try:
-        get_extractor(backbone)
-    except nst.WeightsUnavailableError as error:
-        gr.Warning(str(error), duration=20, title="This network is not available here")
+    The style layer weights box also gets its hint, which names the layers of
+    the form's network.
+    """
+    layers = ", ".join(nst.preset(form["preset"]).style_layers)
+    return tuple(
+        gr.Textbox(value=form[name], info=f"One weight per style layer: {layers}")
+        if name == "style_layer_weights"
+        else form[name]
+        for name in fields
+    )

@@ -18,14 +18,16 @@ import gradio as gr
 from PIL import Image
 
 import nst
+from nst.recipe import make_recipe
 
 from .active_runs import ACTIVE_RUNS
-from .form import DEFAULT, blend_weights, build_settings, format_weights
+from .form import DEFAULT, FORM_FIELDS, blend_weights, build_settings, format_weights
+from .history import History
 from .limits import deadline
-from .run_files import new_run_folder
+from .run_files import new_run_folder, session_folder
 from .run_record import RunRecord, discard_record
-from .status import status_done, status_preparing, status_running, status_stopped
-from .uploads import load_inputs, thumbnail
+from .status import caption, status_done, status_preparing, status_running, status_stopped
+from .uploads import load_inputs, painting_names, thumbnail
 from .zerogpu import fit_to_gpu, gpu
 
 # The library reports every step; the page shows a new image at most this often. Each
@@ -37,14 +39,24 @@ UPDATE_SECONDS = 1.0
 def update(record: RunRecord, status: str, *, finished: bool = False) -> tuple[Any, ...]:
     """One streamed update: image, status, loss plot; comparison and downloads only when finished.
 
-    The image is the newest frame's file, which Gradio serves from where it lies.
+    The image is the newest frame's file, which Gradio serves from where it
+    lies; the finished update shows the result PNG itself, so that the
+    result's own download button hands out the picture with its recipe too.
     """
-    shown = str(record.frames[-1])
     if not finished:
-        return shown, status, record.plot(), gr.skip(), gr.skip(), gr.skip(), record
+        return str(record.frames[-1]), status, record.plot(), gr.skip(), gr.skip(), gr.skip(), record
     record.finished = True
     png, animation = record.downloads()
-    return shown, status, record.plot(), record.before_after(), png, animation, record
+    return png, status, record.plot(), record.before_after(), png, animation, record
+
+
+def remember(record: RunRecord, history: History) -> list[tuple[str, str]]:
+    """Put the run's result in the history (once per run); the history as the gallery shows it."""
+    files = record.downloads()
+    if files is not None and not record.in_history:
+        record.in_history = True
+        history.add(files[0], record.form, record.caption)
+    return history.gallery()
 
 
 def stylize(
@@ -71,17 +83,24 @@ def stylize(
     seed: float | None = DEFAULT.seed,
     randomize_seed: bool = False,
     previous: RunRecord | None = None,
+    history: History | None = None,
     request: gr.Request | None = None,
 ) -> Iterator[tuple[Any, ...]]:
     """Repaint the `content` photo in the manner of the `style` painting, streaming the result.
 
     Up to two more paintings (`style_2`, `style_3`) blend in, each painting's
     style weighed by its `*_weight` (only the relative weights matter).
-    Yields (image, status, losses, before/after, PNG, animation) about once a
-    second; the last update carries the comparison and both downloads. The
-    run's files go in a folder of the visitor's session (`web.run_files`).
+    Yields (image, status, losses, before/after, PNG, animation, history)
+    about once a second; the last update carries the comparison, both
+    downloads and this session's results so far, newest first. The run's
+    files, and the history's, go in a folder of the visitor's session
+    (`web.run_files`).
     """
+    arguments = locals()  # the settings widgets' values, for the history entry
+    form = {name: arguments[name] for name in FORM_FIELDS}
+    session = request.session_hash if request else None
     discard_record(previous)
+    history = history or History(session_folder(session) / "history")
     if randomize_seed:
         seed = random.randrange(2**31)
     paintings = (style, style_2, style_3)
@@ -95,11 +114,18 @@ def stylize(
     except nst.NSTError as error:
         raise gr.Error(str(error), title="Cannot start") from error
     settings = fit_to_gpu(settings, styles=len(style_images))
-    folder = new_run_folder(request.session_hash if request else None)
-    record = RunRecord.start(folder, thumbnail(content_image, settings.size), settings.seed)
-    yield None, status_preparing(settings.backbone), record.plot(), None, None, None, record
+    record = RunRecord.start(
+        new_run_folder(session), thumbnail(content_image, settings.size), settings.seed,
+        recipe=make_recipe(settings, content_image, style_images),
+        form={**form, "seed": settings.seed, "randomize_seed": False},
+        caption=caption(settings, painting_names(paintings)),
+    )
+    yield None, status_preparing(settings.backbone), record.plot(), None, None, None, gr.skip(), record, history
     with ACTIVE_RUNS.track():
-        yield from compute(content_image, style_images, settings, record)
+        # On ZeroGPU `compute` runs in another process: the record it yields is a copy, and the newest one.
+        for *shown, newest in compute(content_image, style_images, settings, record):
+            gallery = remember(newest, history) if newest.finished else gr.skip()
+            yield *shown, gallery, newest, history
 
 
 @gpu
@@ -136,11 +162,15 @@ def compute(
             raise gr.Error(str(error), title="Cannot run") from error
 
 
-def stop(record: RunRecord | None) -> tuple[Any, ...]:
-    """After Stop: say where the run got to and hand over what it reached."""
-    if record is None or record.finished:
-        return gr.skip(), gr.skip(), gr.skip(), gr.skip()
+def stop(record: RunRecord | None, history: History | None) -> tuple[Any, ...]:
+    """After Stop: say where the run got to, hand over what it reached and keep it in the history.
+
+    Returns (status, result, before/after, PNG, animation, history gallery).
+    """
+    if record is None or record.finished or history is None:
+        return (gr.skip(),) * 6
     files = record.downloads()
     if files is None:
-        return "**Stopped** before the first image.", gr.skip(), gr.skip(), gr.skip()
-    return status_stopped(record.last), record.before_after(), *files
+        return ("**Stopped** before the first image.", *(gr.skip(),) * 5)
+    png, animation = files
+    return status_stopped(record.last), png, record.before_after(), png, animation, remember(record, history)

@@ -23,6 +23,7 @@ from PIL import Image
 
 import nst
 from nst.animation import save_animation
+from nst.recipe import save_png
 
 # The animation keeps at most this many frames (evenly thinned), so a run's files stay bounded.
 MAX_FRAMES = 60
@@ -36,24 +37,31 @@ class RunRecord:
     """What one run has produced so far, kept in the session.
 
     Stop ends the generator, so whatever it reached must be retrievable
-    without it: the stop handler turns this record into the downloads.
+    without it: the stop handler turns this record into the downloads. The
+    record also knows what made the run: the recipe every PNG it writes
+    carries, and the page's settings and caption its history entry gets.
     """
 
     folder: Path
     seed: int | None
+    recipe: dict[str, Any]
+    form: dict[str, Any] = dataclasses.field(default_factory=dict)
+    caption: str = ""
     last: nst.Progress | None = None
     frames: list[Path] = dataclasses.field(default_factory=list)
     framed_step: int = -1
     loss_rows: list[dict[str, Any]] = dataclasses.field(default_factory=list)
     finished: bool = False
     saved: tuple[int, str, str] | None = None
+    in_history: bool = False
     lock: threading.Lock = dataclasses.field(default_factory=threading.Lock)
 
     @classmethod
-    def start(cls, folder: Path, content: Image.Image, seed: int | None) -> RunRecord:
+    def start(cls, folder: Path, content: Image.Image, seed: int | None, recipe: dict[str, Any],
+              form: dict[str, Any] | None = None, caption: str = "") -> RunRecord:
         """A record for a new run in `folder`, keeping the photo (already reduced to the output size) as a file."""
         content.save(folder / "photo.png")
-        return cls(folder=folder, seed=seed)
+        return cls(folder=folder, seed=seed, recipe=recipe, form=form or {}, caption=caption)
 
     def __getstate__(self) -> dict[str, Any]:
         """Everything but the lock, which cannot be pickled (ZeroGPU pickles the record at every update)."""
@@ -128,14 +136,14 @@ class RunRecord:
         return pd.DataFrame(self.loss_rows) if self.loss_rows else None
 
     def downloads(self) -> tuple[str, str] | None:
-        """Write the full-quality PNG and the progress animation; None before the first image."""
+        """Write the full-quality PNG (with its recipe) and the progress animation; None before the first image."""
         with self.lock:
             if self.last is None:
                 return None
             if self.saved is None or self.saved[0] != self.last.step:
                 png = self.folder / "stylized.png"
                 animation = self.folder / "stylized-progress.webp"
-                self.last.to_pil().save(png)
+                save_png(self.last.to_pil(), png, self.recipe)
                 frames = [Image.open(path) for path in self.frames]
                 newest = [] if self.framed_step == self.last.step else [self.last.to_pil()]
                 try:

@@ -50,3 +50,11 @@ def status_stopped(p: nst.Progress) -> str:
         f"**Stopped** at step {p.step} / {p.total_steps} after {duration(p.elapsed)}. "
         "The image reached so far is below and in the downloads."
     )
+
+
+def caption(settings: nst.Settings, paintings: list[str]) -> str:
+    """A history entry's one line: which paintings, and the settings a visitor changes most."""
+    return (
+        f"{' + '.join(paintings)} · {settings.size} px · strength {settings.style_strength:g} · "
+        f"{settings.steps} steps · seed {settings.seed}"
+    )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from PIL import Image
@@ -26,6 +27,16 @@ def load_inputs(
     if not painting_paths:
         raise nst.ImageInputError("Add a painting first: upload one or pick an example painting.")
     return nst.load_image(content_path), [nst.load_image(path) for path in painting_paths]
+
+
+def painting_names(paintings: Sequence[dict[str, Any] | None]) -> list[str]:
+    """The paintings' names as a visitor knows them: their file names without "style_" and the extension."""
+    names = []
+    for payload in paintings:
+        if payload is not None:
+            name = Path(payload.get("orig_name") or payload.get("path") or "painting").stem
+            names.append(name.removeprefix("style_").replace("_", " "))
+    return names
 
 
 def thumbnail(image: Image.Image, long_side: int) -> Image.Image:

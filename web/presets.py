@@ -1,0 +1,79 @@
+"""Presets on the page: choosing one fills the controls, and brings its painting if it has one."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+import gradio as gr
+
+import nst
+from nst.extractors import get_extractor
+
+from .examples import painting_for_preset
+from .form import PRESET_FIELDS, form_values, widget_values
+
+# How a run is carried out rather than what it makes; a recipe's values for these never decide a preset.
+RUN_FIELDS = {"deadline", "yield_every", "device", "precision", "channels_last"}
+
+
+def preset_values(name: str) -> tuple[Any, ...]:
+    """The values preset `name` gives the widgets of PRESET_FIELDS, in that order."""
+    return widget_values(form_values(nst.preset(name), name), PRESET_FIELDS)
+
+
+def preset_for_backbone(backbone: str, current: str) -> str:
+    """Keep the preset if it uses `backbone`, else switch to that network's first preset."""
+    if nst.preset(current).backbone == backbone:
+        return current
+    return next(name for name in nst.PRESETS if nst.preset(name).backbone == backbone)
+
+
+def choose_preset(name: str) -> tuple[Any, ...]:
+    """A visitor picked preset `name`: its settings, and the painting it was tuned on if it has one.
+
+    Only a visitor's own choice brings the painting: a preset that changes
+    because the network did keeps the painting the visitor chose.
+    """
+    try:
+        painting = painting_for_preset(name)
+    except nst.ImageInputError as error:
+        gr.Warning(str(error), title="This preset's painting is missing")
+        painting = None
+    return (*preset_values(name), gr.skip() if painting is None else painting)
+
+
+def follow_backbone(backbone: str, current: str) -> tuple[Any, ...]:
+    """A visitor picked a network: keep a preset that uses it, else switch to one that does and fill its settings."""
+    name = preset_for_backbone(backbone, current)
+    if name == current:
+        return (gr.skip(),) * (1 + len(preset_values(name)))
+    return (name, *preset_values(name))
+
+
+def check_weights(backbone: str) -> None:
+    """Warn at once when the network cannot be loaded here, rather than at the first run."""
+    try:
+        get_extractor(backbone)
+    except nst.WeightsUnavailableError as error:
+        gr.Warning(str(error), duration=20, title="This network is not available here")
+
+
+def matching_preset(settings: nst.Settings) -> tuple[str, list[str]]:
+    """The preset that best supplies the settings the page does not show, and those it still differs in.
+
+    A picture made on this page always matches one exactly; one made on the
+    command line may have used options the page has no widget for.
+    """
+    hidden = [
+        field.name for field in dataclasses.fields(nst.Settings)
+        if field.name not in {*PRESET_FIELDS, "style_blend", *RUN_FIELDS}
+    ]
+    best: tuple[str, list[str]] | None = None
+    for name in nst.PRESETS:
+        preset = nst.preset(name)
+        differing = [field for field in hidden if getattr(preset, field) != getattr(settings, field)]
+        if preset.backbone == settings.backbone and (best is None or len(differing) < len(best[1])):
+            best = (name, differing)
+    assert best is not None, "every network has a preset"
+    return best
