@@ -38,7 +38,7 @@ from web.form import (
     OPTIMIZER_CHOICES,
     format_weights,
 )
-from web.history import MAX_ENTRIES, discard_history, restore_from_history
+from web.history import discard_history, restore_from_history
 from web.limits import MAX_SIZE, MAX_STEPS, MIN_SIZE, MIN_STEPS, concurrency, queue_size
 from web.link import LINK_JS, link_query
 from web.look import CSS, HEADER, THEME
@@ -223,7 +223,7 @@ def outputs_panel() -> Outputs:
         label="Before / after", format="png", interactive=False, max_height=380, elem_id="comparison"
     )
     history = gr.Gallery(
-        label=f"This visit's results · the last {MAX_ENTRIES}, newest first · click one to reuse its settings",
+        label="History: click one to reuse it",
         format="png", columns=4, fit_columns=False, height="auto", object_fit="cover", interactive=False,
         buttons=share_buttons("download", "download_all", "fullscreen"), elem_id="history",
     )
@@ -251,12 +251,13 @@ def reuse_and_share_panel() -> ReuseAndShare:
     """Drop a result PNG to reuse its settings; make a link that reopens the page with these settings."""
     with gr.Group(elem_id="reuse-share"):
         recipe = gr.File(
-            label="Reuse settings: drop a result PNG here", file_types=[".png", ".json"], height=140,
+            label="Reuse settings from a result PNG", file_types=[".png", ".json"], height=140,
             elem_id="reuse",
         )
         with gr.Row(equal_height=True):
             link = gr.Textbox(
                 label="Link to these settings", placeholder="Press the button to make one", interactive=False,
+                lines=1, max_lines=1,
                 buttons=["copy"], scale=4, min_width=180, elem_id="link",
             )
             link_button = gr.Button("Make link", size="md", scale=1, min_width=100, elem_id="link-button")

@@ -1,26 +1,28 @@
 """A link that reopens the page with the same settings (and the same example pictures).
 
-The link carries the settings that differ from the defaults as JSON in one
-query parameter, and names example pictures by file name; a visitor's own
-uploads never travel. It is made from the page's address as the browser sees
-it, so on a Space or behind `--share` it is public, and on a laptop it is a
-bookmark. Unlike Gradio's DeepLinkButton it needs nothing stored on the
-server, so it outlives restarts and the cache clean-up.
+The link names each setting that differs from the defaults as a query
+parameter of its own (`?size=320&preserve_color=luminance`), so it stays
+short and readable, and names example pictures by file name
+(`photo=content_chelsea.jpg&paintings=style_starry_night.jpg,,style_great_wave.jpg`);
+a visitor's own uploads never travel. It is made from the page's address as
+the browser sees it, so on a Space or behind `--share` it is public, and on a
+laptop it is a bookmark. Unlike Gradio's DeepLinkButton it needs nothing
+stored on the server, so it outlives restarts and the cache clean-up.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from .examples import example_named, example_of_file
 from .form import DEFAULT_FORM, FORM_FIELDS, checked_form
 from .uploads import upload_path
 
-PARAMETER = "settings"
+SLOTS = 3
 
 # Runs in the browser after `link_query`: the page's own address with the query, also put on the clipboard.
 LINK_JS = """
@@ -38,27 +40,35 @@ def link_query(*values: Any) -> str:
     """The query string for the widgets' values (FORM_FIELDS order), then the photo and three painting uploads."""
     form = dict(zip(FORM_FIELDS, values[: len(FORM_FIELDS)], strict=True))
     content, *paintings = values[len(FORM_FIELDS):]
-    carried: dict[str, Any] = {name: value for name, value in form.items() if value != DEFAULT_FORM[name]}
+    carried = {name: as_text(value) for name, value in form.items() if value != DEFAULT_FORM[name]}
     photo = example_of_file(upload_path(content))
     if photo is not None:
         carried["photo"] = photo.name
     painting_files = [example_of_file(upload_path(painting)) for painting in paintings]
     if any(painting_files):
-        carried["paintings"] = [None if path is None else path.name for path in painting_files]
-    return "?" + urlencode({PARAMETER: json.dumps(carried, separators=(",", ":"))})
+        carried["paintings"] = ",".join("" if path is None else path.name for path in painting_files)
+    return "?" + urlencode(carried, safe=",", quote_via=quote)
 
 
-def read_link(text: str | None) -> tuple[dict[str, Any], Path | None, list[Path | None]] | None:
-    """The form, photo and paintings a link's parameter names; None if there is none or it is not usable."""
-    if not text:
+def as_text(value: Any) -> str:
+    """A setting as a query parameter: text as it is, numbers, true/false and null as JSON writes them."""
+    return value if isinstance(value, str) else json.dumps(value)
+
+
+def read_link(query: Mapping[str, str]) -> tuple[dict[str, Any], Path | None, list[Path | None]] | None:
+    """The form, photo and paintings a link's query names; None if it names no setting or is not usable."""
+    if not any(name in query for name in (*FORM_FIELDS, "photo", "paintings")):
         return None
     try:
-        carried = json.loads(text)
+        carried = {
+            name: query[name] if isinstance(DEFAULT_FORM[name], str) else json.loads(query[name])
+            for name in FORM_FIELDS
+            if name in query
+        }
     except json.JSONDecodeError:
         return None
     form = checked_form(carried)
     if form is None:
         return None
-    named: Sequence[object] = carried.get("paintings") or []
-    paintings = [example_named(name) for name in named[:3]] if isinstance(named, list) else []
-    return form, example_named(carried.get("photo")), paintings + [None] * (3 - len(paintings))
+    paintings = [example_named(name) for name in query.get("paintings", "").split(",")[:SLOTS]]
+    return form, example_named(query.get("photo")), paintings + [None] * (SLOTS - len(paintings))

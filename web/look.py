@@ -28,6 +28,8 @@ CSS = """
 #result .image-frame img { width: 100%; height: auto; max-height: 70vh; object-fit: contain; }
 .download .empty, #comparison .empty { min-height: 4rem !important; height: 4rem; }
 #style-2-examples .gallery .container, #style-3-examples .gallery .container { width: 2.2rem; height: 2.2rem; }
+/* Gradio gives a gallery without a fixed height a tall minimum; the history grows with its pictures instead. */
+#history .grid-wrap.fixed-height { min-height: 9rem; max-height: none; }
 @media (max-width: 640px) {
   #content-examples .gallery .container, #style-examples .gallery .container { width: 3.4rem; height: 3.4rem; }
 }

@@ -11,7 +11,7 @@ from typing import Any
 import gradio as gr
 
 from .form import FORM_FIELDS, checked_form, widget_values
-from .link import PARAMETER, read_link
+from .link import read_link
 
 STORAGE_KEY = "nst-settings"
 # BrowserState encrypts what it stores. Settings are not secret, and a fixed key lets them
@@ -30,7 +30,7 @@ def restore_on_load(saved: object, request: gr.Request) -> tuple[Any, ...]:
     Returns the widgets' values (FORM_FIELDS order), then the photo and the
     three paintings; what there is nothing for is left as it is.
     """
-    linked = read_link(request.query_params.get(PARAMETER))
+    linked = read_link(request.query_params)
     if linked is not None:
         form, photo, paintings = linked
         pictures = [gr.skip() if path is None else str(path) for path in (photo, *paintings)]
