@@ -89,13 +89,13 @@ def test_a_sessions_files_live_in_its_folder_and_go_when_its_tab_closes(url, tmp
         outputs = [path for path in shown if path not in uploads]
         assert len({path.name for path in outputs}) >= 4, f"frames, before, PNG and animation expected: {outputs}"
         assert all(folder in path.parents for path in outputs), "a file was served from outside the session"
-        first_run = outputs[-1].parent
+        first_run = next(path.parent for path in outputs if path.name == "stylized.png")
         assert first_run.is_dir()
 
         visitor.join(content, style, **SMALL)
         assert visitor.completed()["success"]
         assert not first_run.exists(), "the session's previous run kept its files"
-        assert folder.is_dir()
+        assert len(list((folder / "history").iterdir())) == 2, "the history keeps a copy of each result"
     assert wait_until(lambda: not folder.exists(), timeout=10), "the session's files outlived its tab"
 
 
