@@ -52,6 +52,7 @@ from web.run_record import LOSS_COLORS, discard_record
 # What tests, benchmarks and hosting use from this module.
 __all__ = ["ACTIVE_RUNS", "build_demo", "launch_options", "main"]
 
+
 def image_input(label: str, elem_id: str, examples_label: str, examples: list[Path], height: int = 260) -> gr.Image:
     """An upload/paste/webcam image input with its example thumbnails under it."""
     image = gr.Image(
