@@ -23,9 +23,8 @@ import web.estimate
 import web.run
 from nst.extractors import get_extractor
 from nst.recipe import image_digest
-from web.form import DEFAULT, build_settings, format_weights
+from web.form import DEFAULT, format_weights
 from web.history import History
-from web.presets import preset_for_backbone, preset_values
 from web.run_record import RunRecord
 
 from .app_server import (
@@ -270,26 +269,6 @@ def test_stop_hands_over_the_image_reached_with_its_recipe_and_keeps_it_in_the_h
     assert nst.read_recipe(gallery[0][0]) == recipe, "the history keeps its own copy"
     history.discard()
     assert not Path(gallery[0][0]).exists()
-
-
-def test_presets_fill_the_controls_and_follow_the_network():
-    values = preset_values("the-scream")
-    assert values[0] == "squeezenet" and values[1] == 192
-    assert values[7].value == "200000, 800, 12, 1"
-    assert preset_for_backbone("squeezenet", "vgg19") == "composition-vii"
-    assert preset_for_backbone("squeezenet", "the-scream") == "the-scream"
-    assert preset_for_backbone("vgg19", "the-scream") == "vgg19"
-
-
-def test_widget_values_become_settings():
-    settings = build_settings("vgg19", "vgg19", 256.0, 50.0, 2.0, "luminance", "lbfgs", None,
-                                  "1, 2, 3, 4, 5", 0.5, 0.0, "noise", False, 7.0)
-    assert (settings.size, settings.steps, settings.style_strength) == (256, 50, 2.0)
-    assert settings.style_layer_weights == (1, 2, 3, 4, 5) and settings.seed == 7 and settings.multiscale is False
-    with pytest.raises(nst.SettingsError, match="1024 pixels"):
-        build_settings("vgg19", "vgg19", 4000, 50, 1, "none", "adam", None, "1,1,1,1,1", 1, 0, "content", True, 0)
-    with pytest.raises(nst.SettingsError, match="Content weight needs a number"):
-        build_settings("vgg19", "vgg19", 256, 50, 1, "none", "adam", None, "1,1,1,1,1", None, 0, "content", True, 0)
 
 
 def test_the_time_estimate_grows_with_the_work():
