@@ -26,6 +26,7 @@ import gradio.utils
 from nst.presets import EXAMPLES, PRESET_TITLES
 from web.active_runs import ACTIVE_RUNS
 from web.agent_tool import AGENT_ENDPOINT, agent_tool_only, mcp_requested, stylize_image
+from web.brush import BRUSH_OPACITY, brush_css_color, invert, mask_from_editor, show_photo
 from web.estimate import estimate_text
 from web.examples import PAINTINGS, PHOTOS
 from web.form import (
@@ -105,6 +106,51 @@ def blend_panel(first: gr.Image) -> Paintings:
                 third = image_input("Third painting", "style-3", "Examples", PAINTINGS, height=180)
                 third_weight = weight_slider("Its weight", "style-3-weight")
     return Paintings(first, second, third, first_weight, second_weight, third_weight)
+
+
+@dataclasses.dataclass
+class Regions:
+    """The brush over the photo, the mask it makes (hidden; /stylize reads it) and the painting for the rest."""
+
+    editor: gr.ImageEditor
+    clear: gr.Button
+    invert: gr.Button
+    mask: gr.Image
+    second: gr.Image
+
+
+def regions_panel() -> Regions:
+    """Brush where the painting goes; optionally another painting for the rest. Folded away until wanted."""
+    with gr.Accordion("Paint only where you brush", open=False, elem_id="regions"):
+        gr.Markdown(
+            "Brush over the photo where the painting should go. The rest stays the photo, "
+            "or takes the painting below if you choose one."
+        )
+        editor = gr.ImageEditor(
+            type="pil", label="Where the painting goes", sources=[], transforms=(),
+            layers=False, brush=gr.Brush(colors=[(brush_css_color(), BRUSH_OPACITY)], color_mode="fixed",
+                                         default_size=32),
+            eraser=gr.Eraser(default_size=32), buttons=[], height=320, elem_id="brush",
+        )
+        with gr.Row():
+            clear = gr.Button("Clear", size="sm", elem_id="brush-clear")
+            invert = gr.Button("Invert", size="sm", elem_id="brush-invert")
+        second = image_input(
+            "Painting for the rest (optional)", "mask-style", "Examples", PAINTINGS, height=180
+        )
+        mask = gr.Image(type="filepath", image_mode="L", format="png", visible=False, label="Mask", elem_id="mask")
+    return Regions(editor, clear, invert, mask, second)
+
+
+def wire_regions(regions: Regions, photo: gr.Image) -> None:
+    """A new photo goes into the editor with no strokes; every stroke, Clear and Invert update the mask."""
+    quick = dict(queue=False, show_progress="hidden", api_visibility="private")
+    photo.change(show_photo, inputs=photo, outputs=[regions.editor, regions.mask], preprocess=False, **quick)
+    regions.clear.click(show_photo, inputs=photo, outputs=[regions.editor, regions.mask], preprocess=False, **quick)
+    regions.invert.click(
+        invert, inputs=[regions.mask, photo], outputs=[regions.editor, regions.mask], preprocess=False, **quick
+    )
+    regions.editor.change(mask_from_editor, inputs=regions.editor, outputs=regions.mask, **quick)
 
 
 @dataclasses.dataclass
@@ -277,6 +323,7 @@ def build_demo() -> gr.Blocks:
                     with gr.Column(min_width=140):
                         style = image_input("Painting", "style", "Example paintings", PAINTINGS)
                 paintings = blend_panel(style)
+                regions = regions_panel()
                 with gr.Row():
                     run_button = gr.Button("Stylize", variant="primary", scale=3, min_width=120, elem_id="stylize")
                     stop_button = gr.Button("Stop", variant="stop", scale=1, min_width=80, elem_id="stop")
@@ -291,7 +338,7 @@ def build_demo() -> gr.Blocks:
         form = [*paintings.weights, controls.preset, *controls.from_preset, controls.randomize_seed]
         run_event = run_button.click(
             stylize,
-            inputs=[content, *paintings.images, *form, record, history],
+            inputs=[content, *paintings.images, *form, regions.mask, regions.second, record, history],
             outputs=[
                 out.result, out.status, out.losses, out.comparison, out.png, out.animation, out.history, record,
                 history,
@@ -325,6 +372,7 @@ def build_demo() -> gr.Blocks:
         ).then(None, inputs=reuse.link, outputs=reuse.link, js=LINK_JS, **private)
         gr.on([widget.change for widget in form], remember_form, inputs=form, outputs=saved_form, **private)
         demo.load(restore_on_load, inputs=saved_form, outputs=[*form, content, *paintings.images], **private)
+        wire_regions(regions, content)
         demo.unload(forget_session)
         agent_tool()
     demo.queue(max_size=queue_size(), default_concurrency_limit=concurrency())

@@ -40,7 +40,7 @@ from .app_server import (
     submit,
     wait_until,
 )
-from .factories import make_painting, make_photo
+from .factories import make_half_mask, make_painting, make_photo
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -277,3 +277,25 @@ def test_the_time_estimate_grows_with_the_work():
 
     assert seconds(256, 100) < seconds(512, 100) < seconds(512, 400)
     assert "Runs stop after" in web.estimate.estimate_text("vgg19", 1024, 1000, True)
+
+
+def test_a_mask_keeps_the_black_half_and_a_second_painting_paints_it(client, photo_path, painting_path, tmp_path):
+    mask, second = tmp_path / "mask.png", tmp_path / "second.png"
+    make_half_mask().save(mask)
+    make_painting(seed=4).transpose(Image.Transpose.ROTATE_90).save(second)
+    photo = np.asarray(make_photo().resize((64, 48), Image.Resampling.LANCZOS, reducing_gap=3.0), dtype=float)
+
+    def change_by_half(**regions: Path) -> tuple[float, float]:
+        files = {name: handle_file(str(path)) for name, path in regions.items()}
+        job = client.submit(content=handle_file(str(photo_path)), style=handle_file(str(painting_path)), size=64,
+                            steps=40, multiscale=False, api_name="/stylize", **files)
+        final = job.result()
+        assert final[STATUS].startswith("**Done**"), final[STATUS]
+        change = np.abs(np.asarray(Image.open(final[PNG]).convert("RGB"), dtype=float) - photo).mean(axis=2)
+        return change[:, :32].mean(), change[:, 32:].mean()
+
+    left, right = change_by_half(mask=mask)
+    assert right < 4 < 15 < left, (left, right)
+    assert min(change_by_half(mask=mask, mask_style=second)) > 15
+    with pytest.raises(AppError, match="brush where the first painting goes"):
+        change_by_half(mask_style=second)

@@ -18,6 +18,7 @@ import zipfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import numpy as np
 import pytest
 from PIL import Image
 from playwright.sync_api import Browser, Page, sync_playwright
@@ -300,3 +301,83 @@ def test_settings_outlive_a_reload_and_a_link_reopens_them(browser: Browser, pag
         stranger.wait_for_selector("#style img[src*='style_great_wave']")
     finally:
         stranger.close()
+
+
+# Points on the brush canvas, as fractions of its width and height: the photo is drawn centred and
+# fitted to the canvas, so they lie on it at any zoom. The strokes go over the first one only.
+BRUSHED, UNBRUSHED = (0.27, 0.5), (0.75, 0.5)
+
+
+def tints(page: Page) -> tuple[float, float]:
+    """How much the brush colour tints the canvas at the brushed and the unbrushed point: red minus green."""
+    shot = np.asarray(Image.open(io.BytesIO(page.locator("#brush canvas").first.screenshot())).convert("RGB"))
+    height, width = shot.shape[:2]
+    values = []
+    for x, y in (BRUSHED, UNBRUSHED):
+        patch = shot[round(y * height) - 3 : round(y * height) + 3, round(x * width) - 3 : round(x * width) + 3]
+        values.append(float(patch[..., 0].mean() - patch[..., 1].mean()))
+    return values[0], values[1]
+
+
+def settled_tints(page: Page) -> tuple[float, float]:
+    """The tints once the canvas has stopped changing (the photo drawn, a change applied)."""
+    readings = [tints(page)]
+
+    def steady() -> bool:
+        readings.append(tints(page))
+        return readings[-1] == readings[-2]
+
+    assert wait_until(steady, timeout=20, interval=0.5)
+    return readings[-1]
+
+
+def test_brushing_a_region_paints_only_there(page: Page, monkeypatch):
+    used = {}
+    real_stylize = nst.stylize
+
+    def recording(*args, **kwargs):
+        used.update(kwargs)
+        return real_stylize(*args, **kwargs)
+
+    monkeypatch.setattr(nst, "stylize", recording)  # the real run, with its mask kept for measuring
+    pick_examples(page, "content_coffee", "style_starry_night")
+    set_slider(page, "size", 64)
+    set_slider(page, "steps", 40)
+    page.click("#regions button")
+    page.wait_for_selector("#brush canvas")
+    page.locator("#brush button[aria-label='Brush']").click()
+    canvas = page.locator("#brush canvas").first
+    canvas.scroll_into_view_if_needed()
+    photo_tints = settled_tints(page)
+    box = canvas.bounding_box()
+    for offset in (-0.08, -0.04, 0.0, 0.04):  # vertical strokes over the brushed point, none near the other
+        x = box["x"] + (BRUSHED[0] + offset) * box["width"]
+        page.mouse.move(x, box["y"] + 0.2 * box["height"])
+        page.mouse.down()
+        page.mouse.move(x, box["y"] + 0.8 * box["height"], steps=20)
+        page.mouse.up()
+    tinted = settled_tints(page)  # the strokes show, faintly, over the photo
+    assert tinted[0] > photo_tints[0] + 20 and abs(tinted[1] - photo_tints[1]) < 5, (photo_tints, tinted)
+
+    page.click("#stylize")
+    wait_for_status(page, "Done", timeout=240)
+    page.wait_for_selector("#comparison img")  # the before/after slider still comes
+    link = page.locator("#download-png a[download='stylized.png']").get_attribute("href")
+    result = np.asarray(Image.open(io.BytesIO(page.request.get(link).body())).convert("RGB"), dtype=float)
+    height, width = result.shape[:2]
+    photo = nst.load_image(ROOT / "examples" / "content_coffee.jpg")
+    photo = np.asarray(photo.resize((width, height), Image.Resampling.LANCZOS, reducing_gap=3.0), dtype=float)
+    mask = np.asarray(used["mask"].convert("L").resize((width, height), Image.Resampling.BOX), dtype=float)
+    change = np.abs(result - photo).mean(axis=2)
+    inside, outside = change[mask == 255].mean(), change[mask == 0].mean()
+    assert (mask == 255).mean() > 0.15 and (mask == 0).mean() > 0.3, "the strokes missed the photo"
+    assert inside > 15 and outside < 6, f"changed {inside:.1f} levels inside the brushed region, {outside:.1f} outside"
+
+    page.click("#brush-invert")
+    assert wait_until(lambda: tints(page)[1] > photo_tints[1] + 20, timeout=20)
+    inverted = settled_tints(page)
+    assert abs(inverted[0] - photo_tints[0]) < 5, (photo_tints, inverted)
+    page.click("#brush-clear")
+    assert wait_until(lambda: tints(page)[1] < photo_tints[1] + 5, timeout=20)
+    cleared = settled_tints(page)
+    assert all(abs(now - before) < 5 for now, before in zip(cleared, photo_tints, strict=True)), (photo_tints, cleared)

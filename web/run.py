@@ -27,7 +27,7 @@ from .limits import deadline
 from .run_files import new_run_folder, session_folder
 from .run_record import RunRecord, discard_record
 from .status import caption, status_done, status_preparing, status_running, status_stopped
-from .uploads import load_inputs, painting_names, thumbnail
+from .uploads import load_inputs, load_regions, painting_names, thumbnail
 from .zerogpu import fit_to_gpu, gpu
 
 # The library reports every step; the page shows a new image at most this often. Each
@@ -82,6 +82,8 @@ def stylize(
     multiscale: bool = DEFAULT.use_multiscale,
     seed: float | None = DEFAULT.seed,
     randomize_seed: bool = False,
+    mask: dict[str, Any] | None = None,
+    mask_style: dict[str, Any] | None = None,
     previous: RunRecord | None = None,
     history: History | None = None,
     request: gr.Request | None = None,
@@ -89,7 +91,9 @@ def stylize(
     """Repaint the `content` photo in the manner of the `style` painting, streaming the result.
 
     Up to two more paintings (`style_2`, `style_3`) blend in, each painting's
-    style weighed by its `*_weight` (only the relative weights matter).
+    style weighed by its `*_weight` (only the relative weights matter). A
+    `mask` (white = painted, black = kept) limits the painting to part of the
+    photo; `mask_style` then paints the black part instead of keeping it.
     Yields (image, status, losses, before/after, PNG, animation, history)
     about once a second; the last update carries the comparison, both
     downloads and this session's results so far, newest first. The run's
@@ -111,33 +115,42 @@ def stylize(
             style_blend=blend_weights(paintings, (style_weight, style_2_weight, style_3_weight)), deadline=deadline(),
         )
         content_image, style_images = load_inputs(content, paintings)
+        mask_image, second_paintings = load_regions(mask, mask_style)
     except nst.NSTError as error:
         raise gr.Error(str(error), title="Cannot start") from error
-    settings = fit_to_gpu(settings, styles=len(style_images))
+    settings = fit_to_gpu(settings, styles=len(style_images), masked=mask_image is not None)
     record = RunRecord.start(
         new_run_folder(session), thumbnail(content_image, settings.size), settings.seed,
-        recipe=make_recipe(settings, content_image, style_images),
+        recipe=make_recipe(
+            settings, content_image, style_images, mask=mask_image, mask_paintings=second_paintings or None
+        ),
         form={**form, "seed": settings.seed, "randomize_seed": False},
         caption=caption(settings, painting_names(paintings)),
     )
     yield None, status_preparing(settings.backbone), record.plot(), None, None, None, gr.skip(), record, history
     with ACTIVE_RUNS.track():
         # On ZeroGPU `compute` runs in another process: the record it yields is a copy, and the newest one.
-        for *shown, newest in compute(content_image, style_images, settings, record):
+        for *shown, newest in compute(content_image, style_images, settings, record, mask_image, second_paintings):
             gallery = remember(newest, history) if newest.finished else gr.skip()
             yield *shown, gallery, newest, history
 
 
 @gpu
 def compute(
-    content_image: Image.Image, style_images: list[Image.Image], settings: nst.Settings, record: RunRecord
+    content_image: Image.Image,
+    style_images: list[Image.Image],
+    settings: nst.Settings,
+    record: RunRecord,
+    mask: Image.Image | None = None,
+    mask_styles: list[Image.Image] | None = None,
 ) -> Iterator[tuple[Any, ...]]:
     """Run the library's generator, showing a frame about once a second and the result at the end.
 
     Stops by itself when the visitor's session has ended (its tab closed and
     its files are gone): there is nobody left to show anything to.
     """
-    with contextlib.closing(nst.stylize(content_image, style_images, settings)) as run:
+    stream = nst.stylize(content_image, style_images, settings, mask=mask, mask_styles=mask_styles)
+    with contextlib.closing(stream) as run:
         shown_at = 0.0
         try:
             for progress in run:

@@ -39,6 +39,21 @@ def painting_names(paintings: Sequence[dict[str, Any] | None]) -> list[str]:
     return names
 
 
+def load_regions(
+    mask: dict[str, Any] | None, mask_style: dict[str, Any] | None
+) -> tuple[Image.Image | None, list[Image.Image]]:
+    """Decode the mask (white = painted) and the painting for the unmasked part, where given."""
+    mask_path, style_path = upload_path(mask), upload_path(mask_style)
+    if style_path and not mask_path:
+        raise nst.SettingsError(
+            "The painting for the rest needs a region to leave to it: brush where the first painting goes."
+        )
+    return (
+        nst.load_image(mask_path) if mask_path else None,
+        [nst.load_image(style_path)] if style_path else [],
+    )
+
+
 def thumbnail(image: Image.Image, long_side: int) -> Image.Image:
     """A copy at most `long_side` pixels long: the photo as the before/after needs it, not a 40 MP original."""
     small = image.copy()
