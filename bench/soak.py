@@ -99,9 +99,21 @@ def rss_mb() -> float:
 
 
 def files_in(folder: Path) -> tuple[int, float]:
-    """Files under `folder` (none if it does not exist yet): how many, and their megabytes."""
-    files = [path for path in folder.rglob("*") if path.is_file()] if folder.is_dir() else []
-    return len(files), sum(path.stat().st_size for path in files) / 1e6
+    """Files under `folder`: how many, and their megabytes.
+
+    Runs still computing delete frames as they go, so a file or folder may
+    vanish while it is counted; it is then not counted (os.walk skips folders
+    that vanish).
+    """
+    count, size = 0, 0
+    for parent, _, names in os.walk(folder):
+        for name in names:
+            try:
+                size += os.stat(os.path.join(parent, name)).st_size
+            except FileNotFoundError:
+                continue
+            count += 1
+    return count, size / 1e6
 
 
 def cache_folder() -> Path:
