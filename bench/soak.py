@@ -147,9 +147,10 @@ def occupant(url: str, kind: str, settings: dict, pair: tuple[str, str], tally: 
                 with visitor.messages() as stream:
                     if not read_until_image(stream):
                         raise RuntimeError("the run ended before its first image")
-                    if kind == "stopped":
+                    if kind == "stopped":  # a run that ended before Stop arrived offers nothing new
                         for output in visitor.stop()["data"][3:5]:  # the PNG and the animation
-                            visitor.fetch(output)
+                            if isinstance(output, dict) and "url" in output:
+                                visitor.fetch(output)
         tally.count(kind)
     except Exception as error:  # a soak records every failure and carries on
         tally.problem(f"{kind}: {type(error).__name__}: {error}")

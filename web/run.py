@@ -24,6 +24,7 @@ from .active_runs import ACTIVE_RUNS
 from .form import DEFAULT, FORM_FIELDS, blend_weights, build_settings, format_weights
 from .history import History
 from .limits import deadline
+from .memory import memory_released
 from .run_files import new_run_folder, session_folder
 from .run_record import RunRecord, discard_record
 from .status import caption, status_done, status_preparing, status_running, status_stopped
@@ -150,7 +151,8 @@ def compute(
     its files are gone): there is nobody left to show anything to.
     """
     stream = nst.stylize(content_image, style_images, settings, mask=mask, mask_styles=mask_styles)
-    with contextlib.closing(stream) as run:
+    # Contexts close in reverse: the run's arrays are freed, then their pages go back to the system.
+    with memory_released(), contextlib.closing(stream) as run:
         shown_at = 0.0
         try:
             for progress in run:
