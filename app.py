@@ -40,7 +40,7 @@ from web.form import (
     format_weights,
 )
 from web.history import discard_history, restore_from_history
-from web.limits import MAX_SIZE, MAX_STEPS, MIN_SIZE, MIN_STEPS, concurrency, queue_size
+from web.limits import MAX_SIZE, MAX_STEPS, MIN_SIZE, MIN_STEPS, concurrency, queue_size, sessions
 from web.link import LINK_JS, link_query
 from web.look import CSS, HEADER, THEME
 from web.persist import SECRET, STORAGE_KEY, remember_form, restore_on_load
@@ -427,10 +427,12 @@ def launch_options(mcp: bool = False) -> dict[str, Any]:
     the painting slot when the app runs from another working directory too;
     it holds only the public example pictures and their credits. The lifespan
     leaves agents only the MCP tool meant for them (see web/agent_tool.py).
+    Gradio keeps at most NST_SESSIONS sessions' state (see web/limits.py).
     """
     return {
         "theme": THEME, "css": CSS, "max_file_size": "10mb", "allowed_paths": [str(EXAMPLES)],
         "mcp_server": mcp_requested(mcp), "app_kwargs": {"lifespan": agent_tool_only},
+        "state_session_capacity": sessions(),
     }
 
 

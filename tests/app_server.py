@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import gradio as gr
 from gradio_client import Client, handle_file
 from gradio_client.client import Job
 
@@ -19,15 +20,22 @@ import app
 
 
 @contextlib.contextmanager
-def serve() -> Iterator[str]:
-    """Build the demo (queue sized from the environment as it is now), launch it, yield its URL."""
+def serve_demo() -> Iterator[tuple[gr.Blocks, str]]:
+    """Build the demo (queue sized from the environment as it is now), launch it, yield it and its URL."""
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
     demo = app.build_demo()
     _, url, _ = demo.launch(prevent_thread_lock=True, quiet=True, **app.launch_options())
     try:
-        yield url
+        yield demo, url
     finally:
         demo.close()
+
+
+@contextlib.contextmanager
+def serve() -> Iterator[str]:
+    """Serve the demo as `serve_demo` does, for tests that need only its URL."""
+    with serve_demo() as (_, url):
+        yield url
 
 
 def wait_until(condition: Callable[[], bool], timeout: float, interval: float = 0.05) -> bool:

@@ -1,4 +1,4 @@
-"""Memory a run freed goes back to the system when it ends, so the server's footprint levels off."""
+"""The server's footprint levels off: memory a run freed goes back to the system, and the sessions kept are bounded."""
 
 from __future__ import annotations
 
@@ -6,6 +6,10 @@ import threading
 from pathlib import Path
 
 from web.memory import memory_released
+
+from .app_server import serve_demo
+from .factories import make_photo
+from .visitors import Visitor, upload
 
 
 def rss_mb() -> float:
@@ -33,3 +37,17 @@ def test_memory_freed_in_a_worker_thread_is_handed_back():
     assert before[0] - start > 150, "the freed memory was not held to begin with: this test proves nothing here"
     assert rss_mb() - start < 60, f"freed memory stayed resident: {rss_mb() - start:.0f} MB above the start"
     assert len(kept) == 200
+
+
+def test_the_server_keeps_at_most_nst_sessions_sessions(monkeypatch, tmp_path):
+    """Gradio keeps a closed session's state until it holds NST_SESSIONS of them (its StateHolder)."""
+    monkeypatch.setenv("NST_SESSIONS", "3")
+    photo = tmp_path / "photo.png"
+    make_photo().save(photo)
+    with serve_demo() as (demo, url):
+        content, style = upload(url, photo, photo)
+        for _ in range(5):
+            with Visitor(url) as visitor:
+                visitor.join(content, style, size=64, steps=10, multiscale=False)
+                assert visitor.completed()["success"]
+        assert len(demo.state_holder.session_data) <= 3

@@ -13,6 +13,9 @@ MIN_STEPS, MAX_STEPS = 10, 1000
 DEFAULT_DEADLINE = 180.0
 DEFAULT_QUEUE_SIZE = 16
 DEFAULT_CONCURRENCY = 1
+# Gradio keeps every session's state (about 0.1 MB of page configuration each, plus its run's
+# record) until it has this many, 10000 by default; a thousand bounds that to ~100-300 MB.
+DEFAULT_SESSIONS = 1000
 
 
 def env_number(name: str, default: float) -> float:
@@ -42,3 +45,8 @@ def queue_size() -> int:
 def concurrency() -> int:
     """Runs computed at once per process (NST_CONCURRENCY)."""
     return int(env_number("NST_CONCURRENCY", DEFAULT_CONCURRENCY))
+
+
+def sessions() -> int:
+    """Sessions whose state the server keeps (NST_SESSIONS); past it Gradio forgets the least recently used."""
+    return int(env_number("NST_SESSIONS", DEFAULT_SESSIONS))
