@@ -1,10 +1,24 @@
-"""Colour preservation: histogram matching and luminance-only recombination."""
+"""Colour handling: keeping the photo's colours, and taking the painting's."""
 
 from __future__ import annotations
 
 import torch
 
-from nst.color import luminance, match_histogram, match_luminance, recombine, rgb_to_yiq, yiq_to_rgb
+from nst.color import (
+    luminance,
+    match_histogram,
+    match_luminance,
+    palette,
+    palette_pixels,
+    recombine,
+    repaint,
+    rgb_to_yiq,
+    transfer_palette,
+    yiq_to_rgb,
+)
+from nst.images import to_tensor
+
+from .factories import make_painting, make_photo
 
 
 def test_yiq_round_trip():
@@ -38,3 +52,43 @@ def test_recombine_takes_luma_from_result_and_chroma_from_content():
     mixed = rgb_to_yiq(recombine(result, content))
     assert torch.allclose(mixed[:, :1], rgb_to_yiq(result)[:, :1], atol=1e-4)
     assert torch.allclose(mixed[:, 1:], rgb_to_yiq(content)[:, 1:], atol=1e-4)
+
+
+def colour_cloud_distance(a: torch.Tensor, b: torch.Tensor) -> float:
+    """Mean absolute difference of the sorted values of each RGB channel (1-D Wasserstein per channel)."""
+    flat_a, flat_b = a[0].reshape(3, -1), b[0].reshape(3, -1)
+    levels = torch.linspace(0, 1, 256)
+    return float((torch.quantile(flat_a, levels, dim=1) - torch.quantile(flat_b, levels, dim=1)).abs().mean())
+
+
+def test_palette_transfer_takes_the_paintings_colours_and_keeps_the_photos_shapes():
+    photo = to_tensor(make_photo(96, 72))
+    painting = to_tensor(make_painting(96))
+    moved = transfer_palette(photo, palette_pixels([painting], [1.0]))
+    assert colour_cloud_distance(moved, painting) < 0.2 * colour_cloud_distance(photo, painting)
+    # Light stays light and dark stays dark: the luma keeps the photo's layout.
+    luma_before, luma_after = luminance(photo)[0, 0].flatten(), luminance(moved)[0, 0].flatten()
+    assert torch.corrcoef(torch.stack([luma_before, luma_after]))[0, 1] > 0.8
+    assert torch.equal(moved, transfer_palette(photo, palette_pixels([painting], [1.0])))  # repeatable
+
+
+def test_palette_pixels_follow_the_blend_weights():
+    red = torch.zeros(1, 3, 40, 40)
+    red[:, 0] = 1
+    blue = torch.zeros(1, 3, 10, 10)
+    blue[:, 2] = 1
+    pixels = palette_pixels([red, blue], [3.0, 1.0], count=400)
+    assert pixels.shape[1] == 400
+    assert abs(float(pixels[0].mean()) - 0.75) < 0.01 and abs(float(pixels[2].mean()) - 0.25) < 0.01
+
+
+def test_moment_repaint_moves_chroma_to_the_palette_and_keeps_luma_affine():
+    torch.manual_seed(3)
+    photo = torch.rand(1, 3, 24, 24) * 0.6 + 0.2
+    painting = torch.rand(1, 3, 24, 24) * torch.tensor([0.2, 0.3, 0.9]).view(1, 3, 1, 1)
+    moved = repaint(photo, palette([painting], [1.0]), 1.0)
+    target_mean = rgb_to_yiq(painting)[0].reshape(3, -1).mean(1)
+    assert torch.allclose(rgb_to_yiq(moved)[0].reshape(3, -1).mean(1), target_mean, atol=0.02)
+    luma_before, luma_after = luminance(photo)[0, 0].flatten(), luminance(moved)[0, 0].flatten()
+    assert torch.corrcoef(torch.stack([luma_before, luma_after]))[0, 1] > 0.999
+    assert torch.equal(repaint(photo, palette([painting], [1.0]), 0.0), photo)
