@@ -24,6 +24,7 @@ import gradio as gr
 import gradio.utils
 
 from nst.presets import EXAMPLES, PRESET_TITLES
+from nst.settings import STRENGTH_RANGE
 from web.active_runs import ACTIVE_RUNS
 from web.agent_tool import AGENT_ENDPOINT, agent_tool_only, mcp_requested, stylize_image
 from web.brush import BRUSH_OPACITY, brush_css_color, invert, mask_from_editor, show_photo
@@ -196,8 +197,9 @@ def controls_panel() -> Controls:
                 BACKBONE_CHOICES, value=DEFAULT.backbone, label="Feature extractor", min_width=200, elem_id="backbone"
             )
         style_strength = gr.Slider(
-            0.1, 5.0, value=DEFAULT.style_strength, step=0.1, label="Style strength",
-            info="1 is the preset's balance; the look is the same at every size", elem_id="strength",
+            *STRENGTH_RANGE, value=DEFAULT.style_strength, step=0.05, label="Style strength",
+            info="¼: the photo with painted texture · 1: balanced · 4: the painting's palette and texture throughout",
+            elem_id="strength",
         )
         size = gr.Slider(
             MIN_SIZE, MAX_SIZE, value=DEFAULT.size, step=32, label="Output size (long side, px)", elem_id="size"

@@ -24,7 +24,7 @@ from .errors import NSTError, RunFailedError
 from .extractors import BACKBONES
 from .presets import PRESETS, preset, preset_painting
 from .recipe import differences, make_recipe, read_recipe, save_png, settings_from_recipe
-from .settings import COLOR_MODES, DEVICES, INITS, OPTIMIZERS, PRECISIONS
+from .settings import COLOR_MODES, DEVICES, INITS, OPTIMIZERS, PRECISIONS, WEIGHTINGS
 from .stylize import Progress, stylize
 
 EXIT_BAD_INPUT = 1
@@ -63,8 +63,12 @@ def build_parser() -> argparse.ArgumentParser:
                         help="style strength; 1 is the preset's balance, same look at every size")
     parser.add_argument("--style-layer-weights", type=floats, help="expert: weight per style layer, comma-separated")
     parser.add_argument("--style-layers", type=names, help="expert: style layer names, comma-separated")
-    parser.add_argument("--content-layer", help="expert: content layer name")
+    parser.add_argument("--content-layers", type=names, help="expert: content layer names, comma-separated")
+    parser.add_argument("--content-layer-weights", type=floats,
+                        help="expert: weight per content layer, comma-separated")
     parser.add_argument("--content-weight", type=float, help="expert: content weight")
+    parser.add_argument("--weighting", choices=WEIGHTINGS,
+                        help="expert: relative (each layer's error relative to its target, default) or absolute sums")
     parser.add_argument("--tv-weight", type=float, help="expert: total-variation (smoothness) weight")
     parser.add_argument("--style-scale", type=float, help="style image size relative to the output (default 1)")
     parser.add_argument("--blend", type=floats, dest="style_blend", help="blend weights of several styles, e.g. 2,1")
@@ -91,9 +95,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 SETTING_OPTIONS = (
-    "backbone", "size", "steps", "style_strength", "style_layer_weights", "style_layers", "content_layer",
-    "content_weight", "tv_weight", "style_scale", "style_blend", "preserve_color", "optimizer", "learning_rate",
-    "init", "seed", "multiscale", "device", "precision", "deadline",
+    "backbone", "size", "steps", "style_strength", "style_layer_weights", "style_layers", "content_layers",
+    "content_layer_weights", "content_weight", "weighting", "tv_weight", "style_scale", "style_blend",
+    "preserve_color", "optimizer", "learning_rate", "init", "seed", "multiscale", "device", "precision", "deadline",
 )
 
 

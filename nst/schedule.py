@@ -50,7 +50,7 @@ def plan_scales(settings: Settings, content_size: tuple[int, int]) -> list[Scale
         return [Scale(size_for_long_side(content_size, settings.size), settings.steps)]
     sides = scale_sizes(settings.size, settings.min_scale)
     sides = sides[-settings.steps :]
-    shares = [settings.size / side for side in sides]
+    shares = [(settings.size / side) ** settings.coarse_bias for side in sides]
     total = sum(shares)
     steps = [max(1, math.floor(settings.steps * share / total)) for share in shares]
     # Hand the steps lost to rounding to the coarsest scales, where they are cheapest.

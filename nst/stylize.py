@@ -72,9 +72,10 @@ class ScaleInputs:
     """What one scale optimises against: content, its features, style targets."""
 
     content: Tensor
-    content_features: Tensor
+    start: Tensor
+    content_features: list[Tensor]
     style_targets: list[Tensor]
-    content_weight: float
+    content_weights: list[float]
     tv_weight: float
     style_weights: list[float]
     regions: guidance.Regions | None = None
@@ -134,50 +135,100 @@ class Run:
         content = self.tensor(self.content, scale.size)
         seen_content = color.luminance(content) if s.preserve_color == "luminance" else content
         style_side = min(MAX_STYLE_SIDE, max(16, round(s.style_scale * scale.long_side)))
-        targets = self.style_targets(self.styles, self.blend, content, seen_content, style_side)
+        styles = self.style_images(self.styles, content, seen_content, style_side)
+        targets = self.grams(styles, self.blend)
+        start = self.repainted(content, seen_content, styles, scale)
         with torch.no_grad():
-            content_features = self.features(seen_content, [s.content_layer])[s.content_layer].float()
+            features = self.features(start if s.content_target == "repainted" else seen_content, s.content_layers)
+        content_features = [features[name].float() for name in s.content_layers]
+        content_weights = [s.content_weight * w for w in s.content_layer_weights]
+        style_weights = [s.style_strength * w for w in s.style_layer_weights]
         factor = size_factor(s, scale.long_side)
+        if s.weighting == "relative":
+            content_weights = per_target(content_weights, content_features)
+            style_weights = per_target(style_weights, targets)
+        else:
+            content_weights = [w * factor for w in content_weights]
         regions = None
         if self.mask is not None:
             other = None
             if self.mask_styles:
                 equal = (1.0,) * len(self.mask_styles)
-                other = self.style_targets(self.mask_styles, equal, content, seen_content, style_side)
+                other = self.grams(self.style_images(self.mask_styles, content, seen_content, style_side), equal)
             keep_weight = guidance.KEEP_WEIGHT * factor
             regions = guidance.regions_at(self.mask, scale.size, seen_content, targets, other, keep_weight)
         return ScaleInputs(
             content=content,
+            start=start,
             content_features=content_features,
             style_targets=targets,
-            content_weight=s.content_weight * factor,
+            content_weights=content_weights,
             tv_weight=s.tv_weight * factor,
-            style_weights=[w * s.style_strength for w in s.style_layer_weights],
+            style_weights=style_weights,
             regions=regions,
         )
 
-    def style_targets(
-        self, styles: list[Image.Image], blend: Sequence[float], content: Tensor, seen_content: Tensor, side: int
+    def style_images(
+        self, styles: list[Image.Image], content: Tensor, seen_content: Tensor, side: int
     ) -> list[Tensor]:
-        """The blended Gram targets of `styles`, scaled to `side` and recoloured as the settings ask."""
+        """`styles` scaled to `side` and recoloured as the settings ask."""
         s = self.settings
-        per_style = []
+        tensors = []
         for style_image in styles:
             style = to_tensor(resize_long_side(style_image, side), self.compute.device)
             if s.preserve_color == "histogram":
                 style = color.match_histogram(style, content)
             elif s.preserve_color == "luminance":
                 style = color.match_luminance(color.luminance(style), seen_content)
-            per_style.append(style_grams(self.extractor, style, s.style_layers, s.normalize_gram, self.compute))
-        return blended_grams(per_style, blend)
+            tensors.append(style)
+        return tensors
+
+    def grams(self, styles: list[Tensor], blend: Sequence[float]) -> list[Tensor]:
+        """The blended Gram targets of the style tensors."""
+        s = self.settings
+        return blended_grams(
+            [style_grams(self.extractor, style, s.style_layers, s.normalize_gram, self.compute) for style in styles],
+            blend,
+        )
+
+    def repainted(self, content: Tensor, seen_content: Tensor, styles: list[Tensor], scale: Scale) -> Tensor:
+        """The photo moved towards the paintings' palette: where the run starts, what the content terms hold.
+
+        Matching Gram matrices from the photo itself hardly moves its palette,
+        so the start has to carry the colours. How far it moves grows with the
+        style strength up to 1 (`Settings.palette` at strength 1 and above).
+        Under a mask only the styled region moves (to the second paintings'
+        palette in the black region, when there are some).
+        """
+        s = self.settings
+        amount = s.palette * min(1.0, s.style_strength)
+        if amount <= 0 or s.preserve_color != "none":
+            return seen_content
+        moved = self.palette_moved(content, styles, self.blend)
+        if self.mask is None:
+            return torch.lerp(content, moved, amount)
+        guide = F.adaptive_avg_pool2d(self.mask.to(content.device), content.shape[2:])
+        change = guide * (moved - content)
+        if self.mask_styles:
+            side = max(styles[0].shape[2:])
+            others = self.style_images(self.mask_styles, content, seen_content, side)
+            change = change + (1 - guide) * (self.palette_moved(content, others, (1.0,) * len(others)) - content)
+        return content + amount * change
+
+    def palette_moved(self, content: Tensor, styles: list[Tensor], blend: Sequence[float]) -> Tensor:
+        """`content` recoloured to the palette of `styles` blended by `blend`."""
+        if self.settings.palette_transfer == "moments":
+            return color.repaint(content, color.palette(styles, blend), 1.0)
+        return color.transfer_palette(content, color.palette_pixels(styles, blend))
 
     def losses(self, image: Tensor, inputs: ScaleInputs) -> tuple[Tensor, dict[str, Tensor]]:
         """Total loss at `image`, and each term (style per layer) for reporting."""
         s = self.settings
-        features = self.features(image, [s.content_layer, *s.style_layers])
+        features = self.features(image, list(dict.fromkeys([*s.content_layers, *s.style_layers])))
         style_features = [features[name].float() for name in s.style_layers]
-        content = features[s.content_layer].float()
-        terms = {"content": content_loss(inputs.content_weight, content, inputs.content_features)}
+        terms = {}
+        for name, weight, target in zip(s.content_layers, inputs.content_weights, inputs.content_features, strict=True):
+            terms[f"content/{name}"] = content_loss(weight, features[name].float(), target)
         regions = inputs.regions
         for index, name in enumerate(s.style_layers):
             if regions is None:
@@ -214,10 +265,21 @@ class Run:
                 raise SettingsError("init 'image' needs an initial image.")
             image = self.tensor(init_image, (inputs.content.shape[3], inputs.content.shape[2]))
         else:
-            image = inputs.content.clone()
+            image = inputs.start.clone()
         if s.preserve_color == "luminance":
             image = color.luminance(image)
         return image
+
+
+def per_target(weights: Sequence[float], targets: Sequence[Tensor]) -> list[float]:
+    """Each weight divided by its target's squared norm.
+
+    A summed squared error divided so becomes a squared relative error, the
+    same for every layer, photo and painting: left as sums, the layers
+    differ by orders of magnitude (relu4_1's Gram entries dwarf relu1_1's,
+    where the palette lives) and a weight tuned on one pair is wrong for the next.
+    """
+    return [w / float(t.pow(2).sum().clamp_min(1e-30)) for w, t in zip(weights, targets, strict=True)]
 
 
 def read_losses(total: Tensor, terms: dict[str, Tensor]) -> dict[str, float]:
@@ -228,6 +290,7 @@ def read_losses(total: Tensor, terms: dict[str, Tensor]) -> dict[str, float]:
     """
     values = torch.stack([total.detach().float(), *(term.detach().float() for term in terms.values())]).tolist()
     losses = dict(zip(terms, values[1:], strict=True))
+    losses["content"] = sum(v for k, v in losses.items() if k.startswith("content/"))
     losses["style"] = sum(v for k, v in losses.items() if k.startswith("style/"))
     losses["total"] = values[0]
     return losses
@@ -261,7 +324,7 @@ def stylize(
     start_image = as_image(init_image) if init_image is not None else None
     compute = resolve_compute(settings.device, settings.precision, settings.channels_last)
     extractor = get_extractor(settings.backbone, str(compute.device), compute.channels_last)
-    extractor.check_layers([settings.content_layer, *settings.style_layers])
+    extractor.check_layers([*settings.content_layers, *settings.style_layers])
     scales = plan_scales(settings, content_image.size)
     second_styles = [as_image(style) for style in as_list(mask_styles)] if mask_styles is not None else []
     mask_tensor = guidance.mask_for_run(mask, content_image.size, scales[-1].size, bool(second_styles))
@@ -275,6 +338,7 @@ def stylize(
     image: Tensor | None = None
     last_good: Tensor | None = None
     inputs: ScaleInputs | None = None
+    optimizer: torch.optim.Optimizer | None = None
     losses: dict[str, float] = {}
     stop_reason = "finished"
 
@@ -308,7 +372,9 @@ def stylize(
                 image = image.clamp(0, 1) if settings.clamp else image
             image = image.detach().requires_grad_(True)
             last_good = image.detach().clone()
-            optimizer = make_optimizer(settings, image)
+            previous, optimizer = optimizer, make_optimizer(settings, image)
+            if settings.carry_adam and isinstance(previous, torch.optim.Adam):
+                carry_moments(previous, optimizer)
             average = torch.zeros_like(image) if use_average else None
             # The first step at each size pays one-off set-up (kernel selection,
             # allocations); timing from its end keeps the estimate of time left honest.
@@ -403,6 +469,26 @@ def current(image: Tensor, average: Tensor | None, steps: int) -> Tensor:
     if average is None:
         return image.detach()
     return (average / (1 - AVERAGE_DECAY**steps)).clamp(0, 1)
+
+
+def carry_moments(previous: torch.optim.Adam, optimizer: torch.optim.Adam) -> None:
+    """Start Adam at a new scale with the previous scale's moments, resized.
+
+    A fresh Adam's first steps move every pixel by about the full learning
+    rate whatever its gradient; resized moments let it continue at the pace
+    the previous scale had settled into.
+    """
+    (old,) = previous.param_groups[0]["params"]
+    (new,) = optimizer.param_groups[0]["params"]
+    state = previous.state.get(old)
+    if not state:
+        return
+    size = new.shape[2:]
+    optimizer.state[new] = {
+        "step": state["step"].clone(),
+        "exp_avg": F.interpolate(state["exp_avg"], size=size, mode="bilinear", align_corners=False),
+        "exp_avg_sq": F.interpolate(state["exp_avg_sq"], size=size, mode="bilinear", align_corners=False),
+    }
 
 
 def make_optimizer(settings: Settings, image: Tensor) -> torch.optim.Optimizer:

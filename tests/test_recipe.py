@@ -29,10 +29,12 @@ ROOT = Path(__file__).resolve().parents[1]
 
 UNUSUAL = Settings(
     backbone="squeezenet", size=300, steps=77, optimizer="lbfgs", learning_rate=0.5, final_learning_rate=0.01,
-    lr_drop_at=0.5, init="noise", seed=None, content_layer="3", content_weight=0.25, style_layers=("1", "4"),
+    lr_drop_at=0.5, init="noise", seed=None, content_layers=("3",), content_layer_weights=(1.0,), content_weight=0.25,
+    weighting="absolute", palette=0.5, palette_transfer="moments", content_target="photo", style_layers=("1", "4"),
     style_layer_weights=(3.0, 1e-7), style_strength=2.5, tv_weight=0.0, normalize_gram=False, reference_size=192,
     style_scale=1.5, style_blend=(2.0, 1.0), preserve_color="luminance", multiscale=False, min_scale=64,
-    average=True, clamp=False, yield_every=3, deadline=12.5, device="cpu", precision="fp32", channels_last=True,
+    coarse_bias=2.0, carry_adam=True, average=True, clamp=False, yield_every=3, deadline=12.5, device="cpu",
+    precision="fp32", channels_last=True,
 )
 
 

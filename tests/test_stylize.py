@@ -5,12 +5,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
+from PIL import Image
 from torchvision.models import squeezenet1_1
 
 from nst import RunFailedError, Settings, SettingsError, preset, stylize
 from nst.color import rgb_to_yiq
 from nst.extractors import get_extractor
-from nst.images import to_tensor
+from nst.images import resize_long_side, to_tensor
+from nst.losses import gram_matrix
 
 from .factories import make_painting, make_photo
 
@@ -44,7 +46,8 @@ def test_reported_losses_add_up_for_adam_and_lbfgs():
 
 
 def test_style_loss_falls_and_the_picture_moves_towards_the_style():
-    records = run_all(Settings(size=64, steps=40, yield_every=5, multiscale=False))
+    # From the photo as it is (no repainting) and with nothing holding it back, the optimisation alone must do it.
+    records = run_all(Settings(size=64, steps=40, yield_every=5, multiscale=False, palette=0.0, content_weight=0.0))
     first, last = records[0].losses, records[-1].losses
     assert last["style"] < 0.5 * first["style"]
     assert last["total"] < first["total"]
@@ -148,3 +151,32 @@ def test_squeezenet_preset_runs_with_saved_weights(tmp_path, monkeypatch):
     finally:
         get_extractor.cache_clear()
     assert records[-1].done and records[-1].image.shape == (48, 64, 3)
+
+
+def test_relative_weighting_makes_each_style_term_a_weighted_relative_error():
+    """At the first step the loss is measured at the start image, here the photo itself."""
+    photo, painting = make_photo(), make_painting()
+    settings = Settings(size=64, steps=1, yield_every=1, multiscale=False, palette=0.0, precision="fp32",
+                        channels_last=False)
+    reported = run_all(settings, content=photo, styles=painting)[0].losses
+    model = get_extractor("vgg19")
+    with torch.no_grad():
+        ours = model(to_tensor(photo.resize((64, 48), Image.Resampling.LANCZOS, reducing_gap=3.0)), ["relu1_1"])
+        theirs = model(to_tensor(resize_long_side(painting, 64)), ["relu1_1"])
+    target = gram_matrix(theirs["relu1_1"])
+    relative = float((gram_matrix(ours["relu1_1"]) - target).pow(2).sum() / target.pow(2).sum())
+    assert reported["style/relu1_1"] == pytest.approx(settings.style_layer_weights[0] * relative, rel=1e-3)
+    assert reported["content"] == pytest.approx(0.0, abs=1e-6)  # the photo is its own content target
+
+
+def test_strength_moves_the_picture_towards_the_paintings_colours():
+    photo, painting = make_photo(), make_painting()
+    target = to_tensor(painting)
+    distances = []
+    for strength in (0.25, 1.0, 4.0):
+        final = run_all(Settings(size=64, steps=20, yield_every=20, style_strength=strength), photo, painting)[-1]
+        flat, reference = to_tensor(final.to_pil())[0].reshape(3, -1), target[0].reshape(3, -1)
+        levels = torch.linspace(0, 1, 128)
+        gap = torch.quantile(flat, levels, dim=1) - torch.quantile(reference, levels, dim=1)
+        distances.append(float(gap.abs().mean()))
+    assert distances[0] > distances[1] > distances[2]

@@ -72,7 +72,8 @@ def stylize_image(
     Args:
         photo: the photo to repaint (PNG, JPEG, WebP, GIF, BMP or TIFF, at most 40 megapixels).
         painting: the painting whose style to use.
-        strength: how strongly the painting's style shows; 1 is the balanced default, 0.1 to 5 are sensible.
+        strength: how much of the painting's palette and texture the result takes; 0.25 keeps the photo's
+            colours under painted texture, 1 is the balanced default, 4 gives the painting's palette throughout.
         size: long side of the result in pixels, 64 to 1024; the photo's aspect ratio is kept.
     Returns:
         the stylised picture, as a PNG.
