@@ -1,6 +1,6 @@
 """Speed and quality benchmark: prints tables and writes BENCHMARKS.md.
 
-    python bench/benchmark.py           # full run, 20-30 minutes on 2 CPU cores
+    python bench/benchmark.py           # full run, about 1.5 hours on 2 CPU cores
     python bench/benchmark.py --quick   # smoke run at tiny sizes, a few minutes
     python bench/benchmark.py --only result -o bench/out/gpu.md   # one question
 
@@ -14,10 +14,9 @@ else the CPU):
 2. `time_to_result.py`: the default settings at 512 px, set-up, optimisation,
    first streamed image, and through the web app as a visitor waits for it
    (`visitor.py`);
-3. `pastiche_race.py`: the same images stylised by `pastiche` (PyPI) and by
-   us at 256 px, both judged by `judge.py`: time to reach pastiche's quality;
-4. `default_quality.py`: the judge's numbers of the default settings on the
-   example pairs, in fp32 and in bf16, and a contact sheet to look at.
+3. `quality.py`: the quality study on six photo + painting pairs, measured by
+   `measures.py`: the default against a feed-forward network and against
+   `pastiche` (PyPI), the style strength, the levers tried, a contact sheet.
 
 What they share (sizes, paths, the machine, tables) is in `common.py`.
 Timings are medians of several runs (the best in brackets): the machine may
@@ -34,8 +33,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-import default_quality
-import pastiche_race
+import quality
 import step_cost
 import time_to_result
 import torch
@@ -43,17 +41,16 @@ from common import FULL, QUICK, ROOT, Profile, Report, loads, machine, table
 
 from nst.device import pick_device
 
-SECTIONS = ("iteration", "result", "pastiche", "quality")
+SECTIONS = ("iteration", "result", "quality")
 
 
 def targets(device: torch.device, profile: Profile, found: dict[str, dict]) -> str:
     """The targets table: each question's verdicts, from what the run found."""
-    walls = (found.get("quality") or {}).get("walls", [])
+    walls = ((found.get("quality") or {}).get("peers") or {}).get("walls", [])
     rows = [
         *time_to_result.target_rows(found.get("result"), device, walls),
-        *pastiche_race.target_rows(found.get("pastiche")),
+        *quality.target_rows(found.get("quality")),
         *step_cost.target_rows(found.get("iteration")),
-        *default_quality.target_rows(found.get("quality")),
     ]
     caveat = (
         ""
@@ -88,8 +85,7 @@ def main() -> None:
     sections: dict[str, Callable[[], dict]] = {
         "iteration": lambda: step_cost.section(report, profile, device),
         "result": lambda: time_to_result.section(report, profile, device),
-        "pastiche": lambda: pastiche_race.section(report, profile, device),
-        "quality": lambda: default_quality.section(report, profile, found.get("result")),
+        "quality": lambda: quality.section(report, profile, device),
     }
     for name in SECTIONS:
         if name in only:

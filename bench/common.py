@@ -1,7 +1,7 @@
 """What every benchmark question shares: sizes, paths, the machine, timing, tables.
 
 Each question of the benchmark is a module of its own (`step_cost.py`,
-`time_to_result.py`, `visitor.py`, `pastiche_race.py`, `default_quality.py`)
+`time_to_result.py`, `visitor.py`, `quality.py` over `measures.py`)
 that `benchmark.py` runs in turn; this module holds what they have in common,
 so that every one of them measures and reports the same way:
 
@@ -58,17 +58,16 @@ class Profile:
     first_image_repeats: int
     race_size: int
     pastiche_steps: int
-    race_steps: int | None
     pairs: int
     matmul_sizes: tuple[int, ...]
     out: Path  # where contact sheets go
     largest: int  # long side of the square worst case whose memory is measured
 
 
-FULL = Profile((256, 512, 1024), 512, 512, None, 3, 256, 100, None, 3, (2048, 4096), OUT, 2048)
+FULL = Profile((256, 512, 1024), 512, 512, None, 3, 256, 100, 6, (2048, 4096), OUT, 2048)
 
 
-QUICK = Profile((64, 128), 128, 128, 12, 2, 96, 10, 20, 2, (512, 1024), OUT / "quick", 192)
+QUICK = Profile((64, 128), 128, 128, 12, 2, 96, 10, 2, (512, 1024), OUT / "quick", 192)
 # The square example photo: at a given long side the most pixels, so the most memory.
 SQUARE_PAIR = 1
 

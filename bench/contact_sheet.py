@@ -24,9 +24,9 @@ from nst import Settings, load_image, preset, stylize  # noqa: E402
 
 EXAMPLES = ROOT / "examples"
 DEFAULT_PAIRS = [
-    ("content_coffee.jpg", "style_swirls.jpg"),
-    ("content_astronaut.jpg", "style_mosaic.jpg"),
-    ("content_chelsea.jpg", "style_strokes.jpg"),
+    ("content_coffee.jpg", "style_starry_night.jpg"),
+    ("content_astronaut.jpg", "style_composition_vii.jpg"),
+    ("content_chelsea.jpg", "style_the_scream.jpg"),
 ]
 ROW_HEIGHT = 256
 

@@ -64,8 +64,8 @@ def iteration_flops(extractor: FeatureExtractor, settings: Settings, size: tuple
     model = copy.deepcopy(extractor).to("meta")
     image = torch.empty(1, 3, size[1], size[0], device="meta", requires_grad=True)
     with FlopCounterMode(display=False) as counter:
-        features = model(image, [settings.content_layer, *settings.style_layers])
-        loss = features[settings.content_layer].sum()
+        features = model(image, list(dict.fromkeys([*settings.content_layers, *settings.style_layers])))
+        loss = sum(features[name].sum() for name in settings.content_layers)
         loss = loss + sum(gram_matrix(features[name]).sum() for name in settings.style_layers)
         loss.backward()
     return counter.get_total_flops()
@@ -276,7 +276,7 @@ def levers(report: Report, profile: Profile, device: torch.device, peak: dict) -
         saved = statistics.median(eager["seconds"][1:]) - steady
         breakeven = f"; pays off after {first / saved:.0f} steps" if saved > 0 else "; never pays off"
         rows.append([label, median_best(fast["seconds"][2:]), "", "1.00", note + breakeven])
-    layers = [settings.content_layer, *settings.style_layers]
+    layers = list(dict.fromkeys([*settings.content_layers, *settings.style_layers]))
     to_relu5_1 = forward_flops(extractor, layers, scale.size)
     conv5 = 3 * 2 * 512 * 512 * 9 * (scale.size[0] // 16) * (scale.size[1] // 16)
     report.add(
