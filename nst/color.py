@@ -17,6 +17,7 @@ photo's luminance structure, which is what its shapes are made of.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import torch
 from torch import Tensor
@@ -133,8 +134,38 @@ def palette_pixels(paintings: Sequence[Tensor], weights: Sequence[float], count:
     return torch.cat(parts, dim=1)
 
 
-def transfer_palette(photo: Tensor, palette: Tensor, iterations: int = PALETTE_ITERATIONS) -> Tensor:
-    """`photo` recoloured so its pixels take the distribution of `palette`'s (3, N) pixels.
+@dataclass(frozen=True)
+class PaletteMap:
+    """A colour-to-colour map onto a painting's palette, fitted once, applied at any size.
+
+    Each step of the sliced transport moves a colour along one direction by an
+    amount that depends only on its value there, so the whole transfer is a
+    function of colour: fitted once on a sample of the photo's pixels, it
+    recolours the photo at every scale of a run (fitting at every scale, which
+    sorts all pixels, cost ~1.5 s of a 512 px run on two cores; this ~0.7 s).
+    A lookup table would be faster still but blurs the map: the colour
+    distance of a transferred photo rose by a third.
+    """
+
+    rotations: tuple[Tensor, ...]
+    # Per step, per rotated axis: increasing values along it and where each goes.
+    curves: tuple[tuple[tuple[Tensor, Tensor], ...], ...]
+
+    def __call__(self, photo: Tensor) -> Tensor:
+        """`photo` (1, 3, H, W) recoloured."""
+        pixels = photo[0].reshape(3, -1).float()
+        for rotation, curve in zip(self.rotations, self.curves, strict=True):
+            rotation = rotation.to(pixels.device, torch.float32)
+            projected = rotation.T @ pixels
+            moved = torch.stack(
+                [interpolate(projected[i], *(t.to(pixels.device, torch.float32) for t in curve[i])) for i in range(3)]
+            )
+            pixels = pixels + rotation @ (moved - projected)
+        return pixels.reshape_as(photo[0]).unsqueeze(0).to(photo.dtype).clamp(0, 1)
+
+
+def fit_palette_map(photo: Tensor, palette: Tensor, iterations: int = PALETTE_ITERATIONS) -> PaletteMap:
+    """The map taking `photo`'s colours to the distribution of `palette`'s (3, N) pixels.
 
     Sliced optimal transport (Pitié et al. 2007, iterative distribution
     transfer): along a few random rotations of RGB, each pixel moves to the
@@ -142,25 +173,44 @@ def transfer_palette(photo: Tensor, palette: Tensor, iterations: int = PALETTE_I
     reaches a many-coloured palette (Starry Night's blues with its yellows),
     and since every step keeps the order of the pixels along its direction,
     light and dark regions stay where they were: the photo's shapes remain.
-    The rotations come from a fixed seed, so a run is repeatable.
+    The steps are fitted on PALETTE_PIXELS evenly spaced pixels of `photo`;
+    the rotations come from a fixed seed, so a run is repeatable.
     """
     generator = torch.Generator().manual_seed(0)
-    pixels = photo[0].reshape(3, -1).double()
-    reference = palette.double()
+    pixels = palette_pixels([photo], [1.0]).double().cpu()
+    reference = palette.double().cpu()
     levels = torch.linspace(0, 1, pixels.shape[1], dtype=torch.float64)
     reference_levels = torch.linspace(0, 1, reference.shape[1], dtype=torch.float64)
+    rotations, curves = [], []
     for _ in range(iterations):
         rotation, _ = torch.linalg.qr(torch.randn(3, 3, generator=generator, dtype=torch.float64))
-        rotation = rotation.to(pixels.device)
         projected = rotation.T @ pixels
-        order = projected.argsort(dim=1)
-        target_sorted = (rotation.T @ reference).sort(dim=1).values
-        moved = torch.empty_like(projected)
-        for axis in range(3):
-            values = interpolate(levels, reference_levels, target_sorted[axis])
-            moved[axis, order[axis]] = values
+        sorted_values = projected.sort(dim=1).values
+        reference_sorted = (rotation.T @ reference).sort(dim=1).values
+        curve = tuple(
+            one_to_one(sorted_values[i], interpolate(levels, reference_levels, reference_sorted[i])) for i in range(3)
+        )
+        moved = torch.stack([interpolate(projected[i], *curve[i]) for i in range(3)])
         pixels = pixels + rotation @ (moved - projected)
-    return pixels.reshape_as(photo[0]).unsqueeze(0).to(photo.dtype).clamp(0, 1)
+        rotations.append(rotation)
+        curves.append(curve)
+    return PaletteMap(tuple(rotations), tuple(curves))
+
+
+def one_to_one(sorted_values: Tensor, matched: Tensor) -> tuple[Tensor, Tensor]:
+    """(values, where they go) with each value once: equal values go to the mean of their matches.
+
+    Rank matching sends the pixels of a flat region to many different colours;
+    as a function of colour, which the map must be, they all go to one.
+    """
+    values, inverse, counts = torch.unique_consecutive(sorted_values, return_inverse=True, return_counts=True)
+    sums = torch.zeros_like(values).index_add_(0, inverse, matched)
+    return values, sums / counts
+
+
+def transfer_palette(photo: Tensor, palette: Tensor, iterations: int = PALETTE_ITERATIONS) -> Tensor:
+    """`photo` recoloured so its pixels take the distribution of `palette`'s (3, N) pixels."""
+    return fit_palette_map(photo, palette, iterations)(photo)
 
 
 def interpolate(x: Tensor, xp: Tensor, fp: Tensor) -> Tensor:

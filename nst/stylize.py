@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -40,6 +40,8 @@ MAX_STYLE_SIDE = 2048
 LBFGS_FIRST_STEP = 0.02
 # Decay of the running average of iterates shown and returned (Adam only).
 AVERAGE_DECAY = 0.9
+# Long side at which the colour map onto the painting's palette is fitted.
+PALETTE_SIDE = 512
 
 
 @dataclass(frozen=True)
@@ -118,6 +120,7 @@ class Run:
         if len(blend) != len(styles):
             raise SettingsError(f"{len(styles)} style images but {len(blend)} blend weights: give one per style.")
         self.blend = blend
+        self.palettes: dict[tuple[int, ...], Callable[[Tensor], Tensor]] = {}
 
     def tensor(self, image: Image.Image, size: tuple[int, int]) -> Tensor:
         resized = image if image.size == size else image.resize(size, Image.Resampling.LANCZOS, reducing_gap=3.0)
@@ -137,7 +140,7 @@ class Run:
         style_side = min(MAX_STYLE_SIDE, max(16, round(s.style_scale * scale.long_side)))
         styles = self.style_images(self.styles, content, seen_content, style_side)
         targets = self.grams(styles, self.blend)
-        start = self.repainted(content, seen_content, styles, scale)
+        start = self.repainted(content, seen_content)
         with torch.no_grad():
             features = self.features(start if s.content_target == "repainted" else seen_content, s.content_layers)
         content_features = [features[name].float() for name in s.content_layers]
@@ -168,9 +171,7 @@ class Run:
             regions=regions,
         )
 
-    def style_images(
-        self, styles: list[Image.Image], content: Tensor, seen_content: Tensor, side: int
-    ) -> list[Tensor]:
+    def style_images(self, styles: list[Image.Image], content: Tensor, seen_content: Tensor, side: int) -> list[Tensor]:
         """`styles` scaled to `side` and recoloured as the settings ask."""
         s = self.settings
         tensors = []
@@ -191,7 +192,7 @@ class Run:
             blend,
         )
 
-    def repainted(self, content: Tensor, seen_content: Tensor, styles: list[Tensor], scale: Scale) -> Tensor:
+    def repainted(self, content: Tensor, seen_content: Tensor) -> Tensor:
         """The photo moved towards the paintings' palette: where the run starts, what the content terms hold.
 
         Matching Gram matrices from the photo itself hardly moves its palette,
@@ -204,22 +205,34 @@ class Run:
         amount = s.palette * min(1.0, s.style_strength)
         if amount <= 0 or s.preserve_color != "none":
             return seen_content
-        moved = self.palette_moved(content, styles, self.blend)
+        moved = self.palette_moved(content, self.styles, self.blend)
         if self.mask is None:
             return torch.lerp(content, moved, amount)
         guide = F.adaptive_avg_pool2d(self.mask.to(content.device), content.shape[2:])
         change = guide * (moved - content)
         if self.mask_styles:
-            side = max(styles[0].shape[2:])
-            others = self.style_images(self.mask_styles, content, seen_content, side)
-            change = change + (1 - guide) * (self.palette_moved(content, others, (1.0,) * len(others)) - content)
+            others = self.palette_moved(content, self.mask_styles, (1.0,) * len(self.mask_styles))
+            change = change + (1 - guide) * (others - content)
         return content + amount * change
 
-    def palette_moved(self, content: Tensor, styles: list[Tensor], blend: Sequence[float]) -> Tensor:
-        """`content` recoloured to the palette of `styles` blended by `blend`."""
-        if self.settings.palette_transfer == "moments":
-            return color.repaint(content, color.palette(styles, blend), 1.0)
-        return color.transfer_palette(content, color.palette_pixels(styles, blend))
+    def palette_moved(self, content: Tensor, paintings: list[Image.Image], blend: Sequence[float]) -> Tensor:
+        """`content` recoloured to the palette of `paintings` blended by `blend`.
+
+        The colour map is fitted once per run on the photo and paintings at
+        PALETTE_SIDE (or the output size, if smaller) and applied at every
+        scale, so each scale starts from the same colours.
+        """
+        key = tuple(id(painting) for painting in paintings)  # the run's paintings, or the mask's
+        if key not in self.palettes:
+            side = min(PALETTE_SIDE, self.settings.size)
+            photo = to_tensor(resize_long_side(self.content, side), self.compute.device)
+            styles = [to_tensor(resize_long_side(painting, side), self.compute.device) for painting in paintings]
+            if self.settings.palette_transfer == "moments":
+                target = color.palette(styles, blend)
+                self.palettes[key] = lambda image: color.repaint(image, target, 1.0)
+            else:
+                self.palettes[key] = color.fit_palette_map(photo, color.palette_pixels(styles, blend))
+        return self.palettes[key](content)
 
     def losses(self, image: Tensor, inputs: ScaleInputs) -> tuple[Tensor, dict[str, Tensor]]:
         """Total loss at `image`, and each term (style per layer) for reporting."""
