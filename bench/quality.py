@@ -61,6 +61,8 @@ RACE_RATIO = 10.0
 # From strength 1 on the start carries the painting's whole palette; the colour
 # distance cannot fall further, and stronger Gram terms move it by about 0.01.
 COLOUR_PLATEAU = 0.02
+# Widest contact sheet kept in docs/ (nine pictures a row).
+SHEET_WIDTH = 2400
 
 # The default before this study: summed errors (relu4_1 outweighed relu1_1, where
 # the palette lives, by about a thousand times), content at relu4_2 only, the photo as the start.
@@ -383,8 +385,15 @@ class Study:
             rows.append((images, f"{pair_name(pair)}: photo | painting | " + " | ".join(shown)))
         path = (ROOT / "docs" if self.profile is FULL else self.profile.out) / "quality-study.png"
         path.parent.mkdir(parents=True, exist_ok=True)
-        make_sheet(rows).save(path)
+        fit_width(make_sheet(rows), SHEET_WIDTH).save(path, optimize=True)
         return path
+
+
+def fit_width(image: Image.Image, width: int) -> Image.Image:
+    """`image` scaled down to `width` pixels across, if wider: the sheet stays a few MB in git."""
+    if image.width <= width:
+        return image
+    return image.resize((width, round(image.height * width / image.width)), Image.Resampling.LANCZOS)
 
 
 PARTS = ("peers", "strength", "race", "levers")
@@ -395,7 +404,7 @@ def section(report: Report, profile: Profile, device: torch.device, parts: tuple
     started = time.perf_counter()
     study = Study(report, profile)
     report.add(
-        f"## Quality study: {len(study.pairs)} pairs, peers side by side\n\n"
+        f"## 3. Quality study: {len(study.pairs)} pairs, peers side by side\n\n"
         "Every result is measured the same way (`bench/measures.py`), against its photo and painting at the "
         "output size: **gram** = mean over relu1_1 ... relu5_1 of the relative error of the normalised Gram "
         "matrix (0 = the painting's texture statistics); **content** = relative error of relu4_2 against the "
