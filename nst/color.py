@@ -127,6 +127,8 @@ def palette_pixels(paintings: Sequence[Tensor], weights: Sequence[float], count:
     total = float(sum(weights))
     parts = []
     for painting, weight in zip(paintings, weights, strict=True):
+        if weight <= 0:  # a painting weighted 0 is left out exactly, as in the Gram blend
+            continue
         pixels = painting[0].reshape(3, -1)
         wanted = max(1, round(count * weight / total))
         picks = torch.linspace(0, pixels.shape[1] - 1, min(wanted, pixels.shape[1])).round().long()

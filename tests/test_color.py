@@ -108,6 +108,7 @@ def test_palette_pixels_follow_the_blend_weights():
     pixels = palette_pixels([red, blue], [3.0, 1.0], count=400)
     assert pixels.shape[1] == 400
     assert abs(float(pixels[0].mean()) - 0.75) < 0.01 and abs(float(pixels[2].mean()) - 0.25) < 0.01
+    assert torch.equal(palette_pixels([red, blue], [1.0, 0.0], count=400), palette_pixels([red], [1.0], count=400))
 
 
 def test_moment_repaint_moves_chroma_to_the_palette_and_keeps_luma_affine():
