@@ -198,7 +198,7 @@ def controls_panel() -> Controls:
             )
         style_strength = gr.Slider(
             *STRENGTH_RANGE, value=DEFAULT.style_strength, step=0.05, label="Style strength",
-            info="¼: the photo with painted texture · 1: balanced · 4: the painting's palette and texture throughout",
+            info="¼: the photo with painted texture · 1: the painting's palette · 4: its texture throughout",
             elem_id="strength",
         )
         size = gr.Slider(

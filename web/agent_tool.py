@@ -73,7 +73,7 @@ def stylize_image(
         photo: the photo to repaint (PNG, JPEG, WebP, GIF, BMP or TIFF, at most 40 megapixels).
         painting: the painting whose style to use.
         strength: how much of the painting's palette and texture the result takes; 0.25 keeps the photo's
-            colours under painted texture, 1 is the balanced default, 4 gives the painting's palette throughout.
+            colours under painted texture, 1 (the default) takes the painting's palette, 4 its texture throughout.
         size: long side of the result in pixels, 64 to 1024; the photo's aspect ratio is kept.
     Returns:
         the stylised picture, as a PNG.
