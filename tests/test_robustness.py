@@ -33,6 +33,8 @@ from PIL import Image
 
 import app
 import nst
+from nst.color import palette_pixels, transfer_palette
+from nst.images import load_image, resize_long_side, to_array, to_tensor
 
 from .app_server import IMAGE, PNG, STATUS, first_image, serve, submit, wait_until
 from .factories import make_photo
@@ -276,9 +278,11 @@ def test_a_diverging_run_keeps_the_last_good_image_and_says_why(client, photo_pa
     assert image.shape == (48, 64, 3)
     assert np.isfinite(image).all() and image.std() > 10, "a blank image, as NaN pixels would become"
     assert np.array_equal(rgb(final[PNG]), image), "the download is the image shown"
-    if diverges_at == 1:  # nothing computed yet: the last good image is the photo it started from
-        photo = np.asarray(make_photo().resize((64, 48), Image.Resampling.LANCZOS), dtype=np.float64)
-        assert np.abs(image - photo).mean() < 8
+    if diverges_at == 1:  # nothing computed yet: the last good image is the start, the photo in the painting's colours
+        photo = to_tensor(resize_long_side(load_image(photo_path), 64))
+        painting = to_tensor(resize_long_side(load_image(painting_path), 64))
+        start = to_array(transfer_palette(photo, palette_pixels([painting], [1.0]))).astype(np.float64)
+        assert np.abs(image - start).mean() < 8
 
 
 # --- File routes ----------------------------------------------------------------
