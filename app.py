@@ -24,7 +24,7 @@ import gradio as gr
 import gradio.utils
 
 from nst.presets import EXAMPLES, PRESET_TITLES
-from nst.settings import STRENGTH_RANGE
+from nst.settings import MULTISCALE_FROM, STRENGTH_RANGE
 from web.active_runs import ACTIVE_RUNS
 from web.agent_tool import AGENT_ENDPOINT, agent_tool_only, mcp_requested, stylize_image
 from web.brush import BRUSH_OPACITY, brush_css_color, invert, mask_from_editor, show_photo
@@ -227,8 +227,9 @@ def controls_panel() -> Controls:
         with gr.Row():
             init = gr.Radio(INIT_CHOICES, value=DEFAULT.init, label="Start from")
             multiscale = gr.Checkbox(
-                value=DEFAULT.use_multiscale, label="Coarse to fine (multi-scale)",
-                info="Paint large shapes small first; faster and better at large sizes",
+                value=DEFAULT.multiscale is not False, label="Coarse to fine (multi-scale)",
+                info=f"Paint large shapes small first, from {MULTISCALE_FROM * DEFAULT.min_scale} px up; "
+                "smaller pictures do the same work at one scale",
             )
         with gr.Row():
             seed = gr.Number(value=DEFAULT.seed, label="Seed", precision=0, minimum=0)

@@ -16,6 +16,7 @@ import math
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 import torch
@@ -30,6 +31,7 @@ from .extractors import get_extractor
 from .feature_extractor import FeatureExtractor
 from .images import ImageSource, load_image, resize_long_side, to_array, to_tensor
 from .losses import content_loss, style_loss, tv_loss
+from .palette_hold import PaletteHold
 from .schedule import Scale, learning_rate_at, plan_scales, size_factor
 from .settings import Settings
 from .targets import blended_grams, style_grams
@@ -44,16 +46,25 @@ AVERAGE_DECAY = 0.9
 PALETTE_SIDE = 512
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Progress:
-    """One report from the loop: where it is, what it has, what it cost."""
+    """One report from the loop: where it is, what it has, what it cost.
+
+    `size` is the working size of the current scale; `image` is always the
+    picture at the output size. At a coarse scale it is the repainted photo at
+    the output size plus the change the run has made so far, enlarged: what
+    the next scale will start from. It is made when first read, from
+    `picture` (an array, or what makes one): the page looks about once a
+    second while the loop reports every step, and enlarging every report
+    would cost more than a coarse step.
+    """
 
     step: int
     total_steps: int
     scale: int
     scales: int
     size: tuple[int, int]
-    image: np.ndarray = field(repr=False)
+    picture: np.ndarray | Callable[[], np.ndarray] = field(repr=False)
     losses: dict[str, float]
     elapsed: float
     setup_seconds: float
@@ -64,9 +75,21 @@ class Progress:
     done: bool = False
     stop_reason: str = ""
 
+    @cached_property
+    def image(self) -> np.ndarray:
+        """The picture so far at the output size, an (H, W, 3) uint8 array."""
+        return self.picture() if callable(self.picture) else self.picture
+
     def to_pil(self) -> Image.Image:
         """The current image as a PIL RGB image."""
         return Image.fromarray(self.image, "RGB")
+
+    def __getstate__(self) -> dict[str, object]:
+        """Pickled (ZeroGPU sends records between processes) with the picture made, not the means to make it."""
+        state = dict(self.__dict__)
+        state["picture"] = self.image
+        state.pop("image", None)
+        return state
 
 
 @dataclass
@@ -81,6 +104,7 @@ class ScaleInputs:
     tv_weight: float
     style_weights: list[float]
     regions: guidance.Regions | None = None
+    hold: PaletteHold | None = None
 
 
 def as_image(source: ImageSource) -> Image.Image:
@@ -106,10 +130,12 @@ class Run:
         settings: Settings,
         compute: Compute,
         extractor: FeatureExtractor,
+        output_size: tuple[int, int],
         mask: Tensor | None = None,
         mask_styles: list[Image.Image] | None = None,
     ) -> None:
         self.content = content
+        self.output_size = output_size
         self.styles = styles
         self.mask = mask
         self.mask_styles = mask_styles
@@ -121,6 +147,8 @@ class Run:
             raise SettingsError(f"{len(styles)} style images but {len(blend)} blend weights: give one per style.")
         self.blend = blend
         self.palettes: dict[tuple[int, ...], Callable[[Tensor], Tensor]] = {}
+        self.at_output: tuple[Tensor, Tensor] | None = None
+        self.palette_samples: dict[tuple[int, ...], Tensor] = {}
 
     def tensor(self, image: Image.Image, size: tuple[int, int]) -> Tensor:
         resized = image if image.size == size else image.resize(size, Image.Resampling.LANCZOS, reducing_gap=3.0)
@@ -160,6 +188,9 @@ class Run:
                 other = self.grams(self.style_images(self.mask_styles, content, seen_content, style_side), equal)
             keep_weight = guidance.KEEP_WEIGHT * factor
             regions = guidance.regions_at(self.mask, scale.size, seen_content, targets, other, keep_weight)
+        hold = None
+        if s.palette_hold > 0 and s.palette > 0 and s.preserve_color != "luminance":
+            hold = self.palette_hold(content, start)
         return ScaleInputs(
             content=content,
             start=start,
@@ -169,6 +200,7 @@ class Run:
             tv_weight=s.tv_weight * factor,
             style_weights=style_weights,
             regions=regions,
+            hold=hold,
         )
 
     def style_images(self, styles: list[Image.Image], content: Tensor, seen_content: Tensor, side: int) -> list[Tensor]:
@@ -231,8 +263,29 @@ class Run:
                 target = color.palette(styles, blend)
                 self.palettes[key] = lambda image: color.repaint(image, target, 1.0)
             else:
-                self.palettes[key] = color.fit_palette_map(photo, color.palette_pixels(styles, blend))
+                pixels = color.palette_pixels(styles, blend)
+                self.palette_samples[key] = pixels
+                self.palettes[key] = color.fit_palette_map(photo, pixels)
         return self.palettes[key](content)
+
+    def palette_hold(self, content: Tensor, start: Tensor) -> PaletteHold:
+        """The term that holds the picture to the palette its start was moved towards.
+
+        That palette, not the start's own: the transport reaches the
+        painting's colours only to within a few percent, and stronger style
+        should bring the picture closer to them, not keep it where the start
+        stopped. Under a mask, or with the photo's colours kept, the start's.
+        """
+        s = self.settings
+        # Up to strength 1 the palette itself moves with the strength; above it, the hold
+        # grows faster than the style terms, so that a stronger style also comes nearer
+        # the painting's colours instead of letting the texture pull them off.
+        weight = s.palette_hold * s.style_strength * max(1.0, s.style_strength)
+        key = tuple(id(painting) for painting in self.styles)
+        amount = s.palette * min(1.0, s.style_strength)
+        if self.mask is not None or key not in self.palette_samples or amount <= 0 or s.preserve_color != "none":
+            return PaletteHold.of(start, weight)
+        return PaletteHold.towards(content, self.palette_samples[key].to(content.device), amount, weight)
 
     def losses(self, image: Tensor, inputs: ScaleInputs) -> tuple[Tensor, dict[str, Tensor]]:
         """Total loss at `image`, and each term (style per layer) for reporting."""
@@ -257,16 +310,56 @@ class Run:
                     index, style_features[index], inputs.style_weights[index], s.normalize_gram
                 )
         terms["tv"] = tv_loss(image, inputs.tv_weight)
+        if inputs.hold is not None:
+            terms["palette"] = inputs.hold(image)
         if regions is not None and regions.keep is not None:
             terms["keep"] = regions.keep_loss(image)
         total = sum(terms.values())
         return total, terms
 
-    def shown(self, image: Tensor, inputs: ScaleInputs) -> Tensor:
+    def shown(self, image: Tensor, content: Tensor) -> Tensor:
         """What the user sees: with luminance-only transfer, the photo's colours put back."""
         if self.settings.preserve_color == "luminance":
-            return color.recombine(image, inputs.content)
+            return color.recombine(image, content)
         return image.clamp(0, 1)
+
+    @property
+    def carries_change(self) -> bool:
+        return self.settings.rescale == "change" and self.settings.init == "content"
+
+    def enlarged(self, image: Tensor, inputs: ScaleInputs, start: Tensor) -> Tensor:
+        """`image`, made against `inputs`, at the size of `start` (the repainted photo there).
+
+        Carrying the change rather than the picture keeps the photo's detail
+        that the coarser scale could not hold: enlarging the picture itself
+        blurs it, and the finer scale then spends steps restoring edges its
+        content term asks for anyway.
+        """
+        size = start.shape[2:]
+        if self.carries_change:
+            return start + F.interpolate(image - inputs.start, size=size, mode="bicubic", align_corners=False)
+        return F.interpolate(image, size=size, mode="bicubic", align_corners=False)
+
+    def output_start(self) -> tuple[Tensor, Tensor]:
+        """The photo and the repainted photo at the output size, made once, for pictures at coarse scales."""
+        if self.at_output is None:
+            content = self.tensor(self.content, self.output_size)
+            seen = color.luminance(content) if self.settings.preserve_color == "luminance" else content
+            self.at_output = content, self.repainted(content, seen)
+        return self.at_output
+
+    def picture(self, image: Tensor, inputs: ScaleInputs) -> np.ndarray:
+        """`image`, made against `inputs`, as the user sees it at the output size."""
+        width, height = self.output_size
+        if tuple(image.shape[2:]) == (height, width):
+            return to_array(self.shown(image, inputs.content))
+        content, start = self.output_start()
+        return to_array(self.shown(self.enlarged(image, inputs, start), content))
+
+    def later_picture(self, image: Tensor, inputs: ScaleInputs) -> Callable[[], np.ndarray]:
+        """What makes `picture` of `image` as it is now, when it is asked for."""
+        snapshot = image.detach().clone()
+        return lambda: self.picture(snapshot, inputs)
 
     def initial(self, inputs: ScaleInputs, init_image: Image.Image | None) -> Tensor:
         s = self.settings
@@ -341,7 +434,7 @@ def stylize(
     scales = plan_scales(settings, content_image.size)
     second_styles = [as_image(style) for style in as_list(mask_styles)] if mask_styles is not None else []
     mask_tensor = guidance.mask_for_run(mask, content_image.size, scales[-1].size, bool(second_styles))
-    run = Run(content_image, style_images, settings, compute, extractor, mask_tensor, second_styles)
+    run = Run(content_image, style_images, settings, compute, extractor, scales[-1].size, mask_tensor, second_styles)
     total_steps = sum(scale.steps for scale in scales)
     use_average = settings.average and settings.optimizer == "adam"
 
@@ -355,14 +448,16 @@ def stylize(
     losses: dict[str, float] = {}
     stop_reason = "finished"
 
-    def record(scale_index: int, shown: Tensor, seconds_left: float, done: bool = False) -> Progress:
+    def record(
+        scale_index: int, picture: Callable[[], np.ndarray], seconds_left: float, done: bool = False
+    ) -> Progress:
         return Progress(
             step=step,
             total_steps=total_steps,
             scale=scale_index + 1,
             scales=len(scales),
-            size=(shown.shape[3], shown.shape[2]),
-            image=to_array(shown),
+            size=(inputs.content.shape[3], inputs.content.shape[2]),
+            picture=picture,
             losses=dict(losses),
             elapsed=time.perf_counter() - started,
             setup_seconds=setup_seconds,
@@ -376,12 +471,12 @@ def stylize(
 
     try:
         for scale_index, scale in enumerate(scales):
-            inputs = run.prepare(scale)
+            coarser, inputs = inputs, run.prepare(scale)
             if image is None:
                 image = run.initial(inputs, start_image)
                 setup_seconds = time.perf_counter() - started
             else:
-                image = F.interpolate(image, size=inputs.content.shape[2:], mode="bicubic", align_corners=False)
+                image = run.enlarged(image, coarser, inputs.start)
                 image = image.clamp(0, 1) if settings.clamp else image
             image = image.detach().requires_grad_(True)
             last_good = image.detach().clone()
@@ -394,7 +489,7 @@ def stylize(
             warm_from = 0.0
             for local_step in range(scale.steps):
                 step_started = time.perf_counter()
-                rate = learning_rate_at(settings, step)
+                rate = learning_rate_at(settings, step, total_steps)
                 for group in optimizer.param_groups:
                     group["lr"] = rate
                 candidate = image.detach().clone()
@@ -418,13 +513,13 @@ def stylize(
                 if step % settings.yield_every == 0 and step < total_steps:
                     per_step = (now - warm_from) / local_step if local_step else first_step
                     left = remaining_seconds(scales, scale_index, local_step + 1, per_step)
-                    yield record(scale_index, run.shown(current(image, average, local_step + 1), inputs), left)
+                    yield record(scale_index, run.later_picture(current(image, average, local_step + 1), inputs), left)
             if average is not None:
                 with torch.no_grad():
                     image = current(image, average, local_step + 1)
             if stop_reason == "deadline":
                 break
-        yield record(scale_index, run.shown(image.detach(), inputs), 0.0, done=True)
+        yield record(scale_index, run.later_picture(image, inputs), 0.0, done=True)
     except torch.OutOfMemoryError as error:
         raise out_of_memory(step, last_good, run, inputs) from error
     except RuntimeError as error:
@@ -526,7 +621,7 @@ def check_finite(total: float, step: int, last_good: Tensor | None, run: Run, in
     raise RunFailedError(
         f"The optimisation diverged at step {step + 1} (the loss became {total}). "
         "Lower the learning rate or the loss weights and try again; the last good image is kept.",
-        last_image=None if last_good is None else to_array(run.shown(last_good, inputs)),
+        last_image=None if last_good is None else run.picture(last_good, inputs),
     )
 
 
@@ -534,5 +629,5 @@ def out_of_memory(step: int, last_good: Tensor | None, run: Run, inputs: ScaleIn
     size = "" if inputs is None else f" at {inputs.content.shape[3]}x{inputs.content.shape[2]} pixels"
     return RunFailedError(
         f"Ran out of memory{size} (step {step + 1}). Choose a smaller output size or style scale.",
-        last_image=None if last_good is None or inputs is None else to_array(run.shown(last_good, inputs)),
+        last_image=None if last_good is None or inputs is None else run.picture(last_good, inputs),
     )

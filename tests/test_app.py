@@ -85,7 +85,7 @@ def test_streams_images_then_the_final_one_at_the_requested_size(client, photo_p
         assert 2 <= animation.n_frames <= len(images) and animation.size == (80, 60)
     before, after = final[COMPARISON]
     assert Image.open(before).size == Image.open(after).size == (80, 60)
-    assert {row[1] for row in final[LOSSES]["data"]} == {"total", "content", "style", "tv"}
+    assert {row[1] for row in final[LOSSES]["data"]} == {"total", "content", "style", "palette", "tv"}
 
 
 def test_keyword_call_with_every_other_parameter_at_its_default(client, photo_path, painting_path):
@@ -93,9 +93,11 @@ def test_keyword_call_with_every_other_parameter_at_its_default(client, photo_pa
                         api_name="/stylize")
     try:
         update = first_image(job)
-        # The product default runs coarse to fine, so the first image is at the coarsest scale.
+        # The product default runs coarse to fine; the first image comes from the coarsest
+        # scale but is shown at the output size (the repainted photo plus the change so far).
         assert f"/ {DEFAULT.steps}**" in update[STATUS] and "scale 1 of" in update[STATUS]
-        assert max(Image.open(update[IMAGE]).size) == DEFAULT.min_scale
+        assert f"{DEFAULT.min_scale}×" in update[STATUS] or f"×{DEFAULT.min_scale}" in update[STATUS]
+        assert max(Image.open(update[IMAGE]).size) == DEFAULT.size
     finally:
         job.cancel()
 
@@ -237,7 +239,7 @@ def test_a_full_queue_says_so(photo_path, painting_path, monkeypatch):
 
 def progress(step: int, shade: int) -> nst.Progress:
     return nst.Progress(
-        step=step, total_steps=100, scale=1, scales=1, size=(40, 30), image=np.full((30, 40, 3), shade, np.uint8),
+        step=step, total_steps=100, scale=1, scales=1, size=(40, 30), picture=np.full((30, 40, 3), shade, np.uint8),
         losses={"content": 1.0, "style": 10.0, "tv": 0.1, "total": 11.1}, elapsed=1.0, setup_seconds=0.5,
         iterations_per_second=2.0, seconds_left=40.0, device="cpu", precision="fp32",
     )

@@ -24,7 +24,7 @@ def progress(step: int) -> nst.Progress:
     """A step with an image of its own noise (a WebP encoder merges frames that look alike)."""
     image = np.random.default_rng(step).integers(0, 256, (30, 40, 3), dtype=np.uint8)
     return nst.Progress(
-        step=step, total_steps=1000, scale=1, scales=1, size=(40, 30), image=image,
+        step=step, total_steps=1000, scale=1, scales=1, size=(40, 30), picture=image,
         losses={"total": 1.0}, elapsed=1.0, setup_seconds=0.5, iterations_per_second=2.0, seconds_left=40.0,
         device="cpu", precision="fp32",
     )

@@ -28,6 +28,22 @@ def test_single_scale_when_small_or_turned_off():
     assert plan_scales(Settings(size=192), (1000, 500))[0].size == (192, 96)
 
 
+def test_small_outputs_do_the_coarse_to_fine_work_at_one_scale():
+    """Below MULTISCALE_FROM x min_scale the run works at one scale for what the plan would have cost."""
+    assert Settings(size=383).use_multiscale is False and Settings(size=384).use_multiscale is True
+    (scale,) = plan_scales(Settings(size=256, steps=160), (1000, 500))
+    coarse = plan_scales(Settings(size=256, steps=160, multiscale=True), (1000, 500))
+    assert [s.size[0] for s in coarse] == [128, 181, 256] and [s.steps for s in coarse] == [78, 50, 32]
+    # 78 steps at a quarter of the pixels, 50 at about half, 32 at the full size: about 76.
+    assert scale.size == (256, 128) and scale.steps == 76
+    # Asked for one scale, the steps are taken as given.
+    assert plan_scales(Settings(size=256, steps=160, multiscale=False), (1000, 500))[0].steps == 160
+    # Nearer the smallest scale the plan had fewer, larger coarse scales: more steps at one scale
+    # (at 200 px its two scales, 136 and 200 px, cost 110 steps at 200 px); at 64 px it had one, so nothing changes.
+    assert plan_scales(Settings(size=200, steps=160), (1000, 500))[0].steps == 110
+    assert plan_scales(Settings(size=64, steps=10), (1000, 500))[0].steps == 10
+
+
 def test_every_scale_gets_a_step_even_with_few_steps():
     plan = plan_scales(Settings(size=1024, steps=3), (1024, 1024))
     assert [s.steps for s in plan] == [1, 1, 1]

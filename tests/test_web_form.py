@@ -35,8 +35,9 @@ def test_a_form_shows_the_settings_it_makes():
     form = form_values(settings, "starry-night", (2.0, 1.0))
     assert (form["style_weight"], form["style_2_weight"], form["style_3_weight"]) == (2.0, 1.0, 1.0)
     assert settings_from_form(form) == settings.replace(yield_every=1)
-    # The page's checkbox says what "automatic" coarse to fine comes to at the default size.
-    assert settings_from_form(DEFAULT_FORM) == nst.preset("vgg19", yield_every=1, multiscale=True)
+    # The page's checkbox on is the library's own choice by size (coarse to fine from 384 px); off is one scale.
+    assert settings_from_form(DEFAULT_FORM) == nst.preset("vgg19", yield_every=1)
+    assert settings_from_form({**DEFAULT_FORM, "multiscale": False}).multiscale is False
 
 
 def test_a_recipe_finds_the_preset_that_supplies_what_the_page_does_not_show():

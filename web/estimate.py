@@ -37,7 +37,8 @@ def estimate_seconds(settings: nst.Settings) -> float:
 def estimate_text(backbone: str, size: float, steps: float, multiscale: bool) -> str:
     """The line under the steps slider: expected time, and whether the time limit cuts it short."""
     try:
-        settings = nst.Settings(backbone=backbone, size=int(size), steps=int(steps), multiscale=bool(multiscale))
+        automatic = None if multiscale else False  # the page's box on: coarse to fine where it pays
+        settings = nst.Settings(backbone=backbone, size=int(size), steps=int(steps), multiscale=automatic)
     except nst.SettingsError:
         return ""
     seconds = estimate_seconds(settings)

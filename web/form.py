@@ -98,7 +98,8 @@ def build_settings(
         content_weight=number("Content weight", content_weight),
         tv_weight=number("Smoothness (TV) weight", tv_weight),
         init=init,
-        multiscale=bool(multiscale),
+        # On: coarse to fine where it pays (the library's choice by size); off: one scale.
+        multiscale=None if multiscale else False,
         seed=None if seed is None else round(number("Seed", seed)),
         style_blend=style_blend,
         deadline=deadline,
@@ -143,7 +144,7 @@ def form_values(settings: nst.Settings, preset: str, blend: Sequence[float] = ()
         "content_weight": settings.content_weight,
         "tv_weight": settings.tv_weight,
         "init": settings.init,
-        "multiscale": settings.use_multiscale,
+        "multiscale": settings.multiscale is not False,
         "seed": settings.seed,
         "randomize_seed": False,
     }

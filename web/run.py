@@ -80,7 +80,7 @@ def stylize(
     content_weight: float = DEFAULT.content_weight,
     tv_weight: float = DEFAULT.tv_weight,
     init: str = DEFAULT.init,
-    multiscale: bool = DEFAULT.use_multiscale,
+    multiscale: bool = DEFAULT.multiscale is not False,
     seed: float | None = DEFAULT.seed,
     randomize_seed: bool = False,
     mask: dict[str, Any] | None = None,

@@ -29,7 +29,7 @@ from nst.recipe import save_png
 MAX_FRAMES = 60
 # Frames this recent are never deleted by thinning: the page may not have fetched them yet.
 RECENT_FRAMES = 3
-LOSS_COLORS = {"total": "#6d28d9", "content": "#0ea5e9", "style": "#db2777", "tv": "#f59e0b"}
+LOSS_COLORS = {"total": "#6d28d9", "content": "#0ea5e9", "style": "#db2777", "palette": "#10b981", "tv": "#f59e0b"}
 
 
 @dataclasses.dataclass
@@ -117,18 +117,19 @@ class RunRecord:
         if self.last is None:
             height, width = image.shape[:2]
             self.last = nst.Progress(
-                step=0, total_steps=total_steps, scale=1, scales=1, size=(width, height), image=image, losses={},
+                step=0, total_steps=total_steps, scale=1, scales=1, size=(width, height), picture=image, losses={},
                 elapsed=0.0, setup_seconds=0.0, iterations_per_second=0.0, seconds_left=0.0, device="", precision="",
             )
         else:
-            self.last = dataclasses.replace(self.last, image=image)
+            self.last = dataclasses.replace(self.last, picture=image)
         self.add_frame(self.last)
 
     def before_after(self) -> tuple[str, str]:
         """The photo and the latest result at the same size, as files, for the comparison slider."""
         before = self.folder / "before.png"
         with Image.open(self.folder / "photo.png") as photo:
-            photo.resize(self.last.size, Image.Resampling.LANCZOS).save(before)
+            height, width = self.last.image.shape[:2]
+            photo.resize((width, height), Image.Resampling.LANCZOS).save(before)
         return str(before), self.downloads()[0]
 
     def plot(self) -> pd.DataFrame | None:
