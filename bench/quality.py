@@ -58,14 +58,12 @@ MEASURED = ("gram", "content", "colour", "structure")
 STRUCTURE_SLACK = 0.05
 CONTENT_SLACK = 1.25
 RACE_RATIO = 10.0
-# From strength 1 on the start carries the painting's whole palette; the colour
-# distance cannot fall further, and stronger Gram terms move it by about 0.01.
-COLOUR_PLATEAU = 0.02
 # Widest contact sheet kept in docs/ (nine pictures a row).
 SHEET_WIDTH = 2400
 
 # The default before this study: summed errors (relu4_1 outweighed relu1_1, where
-# the palette lives, by about a thousand times), content at relu4_2 only, the photo as the start.
+# the palette lives, by about a thousand times), content at relu4_2 only, the photo as
+# the start, coarse to fine at 256 px too, each scale starting from the coarser picture enlarged.
 PREVIOUS_DEFAULT = {
     "weighting": "absolute",
     "content_layers": ("relu4_2",),
@@ -73,7 +71,13 @@ PREVIOUS_DEFAULT = {
     "content_weight": 1e-9,
     "style_layer_weights": (2.048e-6, 5.12e-7, 1.28e-7, 3.2e-8, 8.0e-9),
     "palette": 0.0,
+    "palette_hold": 0.0,
+    "multiscale": True,
+    "rescale": "picture",
 }
+# The levers about scales only mean something coarse to fine, which the default at
+# 256 px no longer is (one scale, the same work: Settings.use_multiscale).
+COARSE_TO_FINE = {"multiscale": True}
 
 
 @dataclass(frozen=True)
@@ -86,7 +90,11 @@ class Lever:
 
 
 LEVERS = (
-    Lever("default", "as shipped: relative errors, content at relu4_2 and relu2_2, repainted start"),
+    Lever(
+        "default",
+        "as shipped: relative errors, content at relu4_2 and relu2_2, repainted start, palette held; "
+        "at 256 px one scale, 80 steps",
+    ),
     Lever("previous default", "summed errors, content at relu4_2, start from the photo", PREVIOUS_DEFAULT),
     Lever("previous default, repainted start", "the colour lever alone", {**PREVIOUS_DEFAULT, "palette": 1.0}),
     Lever("start from the photo", "no repainting: the palette only from the Gram matrices", {"palette": 0.0}),
@@ -100,19 +108,28 @@ LEVERS = (
         "the content terms hold the photo, not the repainted photo",
         {"content_target": "photo"},
     ),
+    Lever("no palette hold", "no term holding the colour distribution", {"palette_hold": 0.0}),
     Lever(
         "content at relu4_2 only",
         "no shallow content layer",
         {"content_layers": ("relu4_2",), "content_layer_weights": (2.0,)},
     ),
+    Lever("coarse to fine", "160 steps over 128, 181 and 256 px (the same work)", COARSE_TO_FINE),
+    Lever(
+        "coarse to fine, picture enlarged",
+        "each scale starts from the coarser picture enlarged, not from its own repainted photo plus the change",
+        {**COARSE_TO_FINE, "rescale": "picture"},
+    ),
     # At 256 px (scales 128, 181, 256) 186 steps shared this way cost what 160 cost shared as size/side.
     Lever(
-        "steps at coarse scales",
+        "coarse to fine, steps at coarse scales",
         "steps shared as (size/side)^2, 186 steps: the same time at 256 px",
-        {"coarse_bias": 2.0, "steps": 186},
+        {**COARSE_TO_FINE, "coarse_bias": 2.0, "steps": 186},
     ),
     Lever(
-        "Adam's moments carried", "each scale starts with the previous scale's moments, resized", {"carry_adam": True}
+        "coarse to fine, Adam's moments carried",
+        "each scale starts with the previous scale's moments, resized",
+        {**COARSE_TO_FINE, "carry_adam": True},
     ),
     Lever("running average of iterates", "the shown image is an exponential average (decay 0.9)", {"average": True}),
     Lever("L-BFGS", "L-BFGS instead of Adam, same steps", {"optimizer": "lbfgs"}),
@@ -149,7 +166,9 @@ def run_ours(photo: Path, painting: Path, settings: Settings) -> Result:
     started = time.perf_counter()
     first, final = None, None
     for record in stylize(photo, painting, settings):
-        first = time.perf_counter() - started if first is None else first
+        if first is None:
+            record.image  # noqa: B018 - made on first read; the wait for it is part of the first image
+            first = time.perf_counter() - started
         final = record
     return Result(final.to_pil(), time.perf_counter() - started, first)
 
@@ -193,10 +212,11 @@ def race(photo: Path, painting: Path, settings: Settings, target: dict[str, floa
         while True:
             started = time.perf_counter()
             progress = next(run, None)
+            picture = None if progress is None else progress.image  # made on demand: its time counts
             clock += time.perf_counter() - started
             if progress is None:
                 return {"reached": None, "last": last}
-            last = measure(progress.image)
+            last = measure(picture)
             if last["gram"] <= target["gram"] and last["content"] <= CONTENT_SLACK * target["content"]:
                 return {"reached": (clock, progress.step), "last": last}
     finally:
@@ -287,16 +307,13 @@ class Study:
                     self.pictures[pair][f"ours, strength {strength:g}"] = result.image
                 curve.append(result.measures)
                 rows.append([pair_name(pair), f"{strength:g}", f"{result.seconds:.1f}", *numbers(result.measures)])
-            low, high = curve[: STRENGTHS.index(1.0) + 1], curve[STRENGTHS.index(1.0) :]
             falls[pair_name(pair)] = {
-                "gram": all(a["gram"] > b["gram"] for a, b in zip(curve, curve[1:], strict=False)),
-                "colour": all(a["colour"] > b["colour"] for a, b in zip(low, low[1:], strict=False)),
-                "colour above 1": max(r["colour"] for r in high) - high[0]["colour"],
+                key: all(a[key] > b[key] for a, b in zip(curve, curve[1:], strict=False)) for key in ("gram", "colour")
             }
         self.found["strength"] = falls
         verdicts = "; ".join(
-            f"{name}: Gram {'falls' if f['gram'] else 'does NOT fall'} throughout, colour "
-            f"{'falls' if f['colour'] else 'does NOT fall'} up to 1, rises by {f['colour above 1']:.3f} at most above"
+            f"{name}: Gram {'falls' if f['gram'] else 'does NOT fall'} at every step, colour "
+            f"{'falls' if f['colour'] else 'does NOT fall'} at every step"
             for name, f in falls.items()
         )
         self.report.add(
@@ -347,8 +364,8 @@ class Study:
                 rows,
             )
             + "\n\nPastiche's time counts from its set-up (network already built, as ours) to its last step. "
-            "Ours counts only time inside the generator, measured after every step, and stops when both "
-            "conditions hold."
+            "Ours counts only time inside the generator and making each step's picture, measured after every "
+            "step, and stops when both conditions hold."
         )
 
     def levers(self) -> None:
@@ -458,15 +475,10 @@ def target_rows(found: dict | None) -> list[list[object]]:
         )
     if "strength" in found:
         falls = found["strength"]
-        bad = [
-            name
-            for name, f in falls.items()
-            if not (f["colour"] and f["gram"] and f["colour above 1"] <= COLOUR_PLATEAU)
-        ]
+        bad = [name for name, f in falls.items() if not (f["colour"] and f["gram"])]
         rows.append(
             [
-                "strength 0.25 to 4: Gram distance falls throughout, colour distance falls to strength 1 (where the "
-                f"start carries the whole palette) and stays within {COLOUR_PLATEAU} above it, on every pair",
+                "strength 0.25 to 4: Gram and colour distance both fall at every step, on every pair",
                 f"{len(falls) - len(bad)} of {len(falls)} pairs" + (f" (not: {', '.join(bad)})" if bad else ""),
                 "met" if not bad else "not met",
             ]
