@@ -204,11 +204,11 @@ def run(args: argparse.Namespace) -> int:
         for progress in progresses:
             last = progress
             bar.show(progress)
-            frame = progress.to_pil()
+            # A record makes its picture when asked; only ask when it is kept.
             if args.animation:
-                frames.append(frame)
+                frames.append(progress.to_pil())
             if save_dir is not None and (progress.step % save_every == 0 or progress.done):
-                save_png(frame, save_dir / f"step_{progress.step:05d}.png", recipe)
+                save_png(progress.to_pil(), save_dir / f"step_{progress.step:05d}.png", recipe)
     except RunFailedError as error:
         print(f"\nerror: {error}", file=sys.stderr)
         if error.last_image is not None:

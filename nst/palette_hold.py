@@ -25,6 +25,8 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor
 
+from .color import resample
+
 # Four random rotations of RGB give twelve directions: enough that a palette cannot
 # match them all and still differ visibly; fixed, so a run is repeatable.
 ROTATIONS = 4
@@ -75,13 +77,8 @@ class PaletteHold:
         """
         along = directions(photo.device)
         own = sorted_projections(photo, along)
-        theirs = (along @ palette.float()).sort(dim=1).values
-        levels = torch.linspace(0, theirs.shape[1] - 1, own.shape[1], device=photo.device)
-        low = levels.floor().long().clamp(max=theirs.shape[1] - 1)
-        high = (low + 1).clamp(max=theirs.shape[1] - 1)
-        fraction = levels - low
-        resampled = torch.lerp(theirs[:, low], theirs[:, high], fraction)
-        target = torch.lerp(own, resampled, amount)
+        theirs = resample((along @ palette.float()).sort(dim=1).values, own.shape[1])
+        target = torch.lerp(own, theirs, amount)
         spread = float((target - target.mean(dim=1, keepdim=True)).pow(2).sum().clamp_min(1e-12))
         return cls(along, target, weight / spread)
 

@@ -121,6 +121,7 @@ class Settings:
     # Carry Adam's moments to the next scale (upsampled): measured worse, so off.
     carry_adam: bool = False
 
+    # Report every this many steps (and always after the first and the last).
     yield_every: int = 5
     deadline: float | None = None
 

@@ -163,12 +163,14 @@ class Run:
     def prepare(self, scale: Scale) -> ScaleInputs:
         """Content tensor, content features and blended style targets at `scale`."""
         s = self.settings
-        content = self.tensor(self.content, scale.size)
+        # At the output size the photo and its repainted start may be made already, for an early picture.
+        content, start = self.output_start() if scale.size == self.output_size else (None, None)
+        content = self.tensor(self.content, scale.size) if content is None else content
         seen_content = color.luminance(content) if s.preserve_color == "luminance" else content
         style_side = min(MAX_STYLE_SIDE, max(16, round(s.style_scale * scale.long_side)))
         styles = self.style_images(self.styles, content, seen_content, style_side)
         targets = self.grams(styles, self.blend)
-        start = self.repainted(content, seen_content)
+        start = self.repainted(content, seen_content) if start is None else start
         with torch.no_grad():
             features = self.features(start if s.content_target == "repainted" else seen_content, s.content_layers)
         content_features = [features[name].float() for name in s.content_layers]
@@ -510,7 +512,8 @@ def stylize(
                 if settings.deadline is not None and now - started > settings.deadline:
                     stop_reason = "deadline"
                     break
-                if step % settings.yield_every == 0 and step < total_steps:
+                # The first step is always reported: whoever watches sees a picture at once.
+                if (step % settings.yield_every == 0 or step == 1) and step < total_steps:
                     per_step = (now - warm_from) / local_step if local_step else first_step
                     left = remaining_seconds(scales, scale_index, local_step + 1, per_step)
                     yield record(scale_index, run.later_picture(current(image, average, local_step + 1), inputs), left)

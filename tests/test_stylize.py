@@ -25,8 +25,8 @@ def run_all(settings: Settings, content=None, styles=None, **kwargs):
 
 def test_streams_every_n_steps_and_ends_with_the_final_image():
     records = run_all(Settings(**SMALL))
-    assert [r.step for r in records] == [3, 6, 9, 12]
-    assert [r.done for r in records] == [False, False, False, True]
+    assert [r.step for r in records] == [1, 3, 6, 9, 12], "the first step, every third, the last"
+    assert [r.done for r in records] == [False, False, False, False, True]
     final = records[-1]
     assert final.stop_reason == "finished"
     assert final.image.shape == (48, 64, 3) and final.image.dtype == np.uint8
