@@ -93,7 +93,7 @@ LEVERS = (
     Lever(
         "default",
         "as shipped: relative errors, content at relu4_2 and relu2_2, repainted start, palette held; "
-        "at 256 px one scale, 80 steps",
+        "at 256 px one scale, 77 steps",
     ),
     Lever("previous default", "summed errors, content at relu4_2, start from the photo", PREVIOUS_DEFAULT),
     Lever("previous default, repainted start", "the colour lever alone", {**PREVIOUS_DEFAULT, "palette": 1.0}),
