@@ -15,7 +15,7 @@ compared with the target's, sorted: the squared distance between two
 quantile functions, which is the 1-D optimal-transport cost. Sorting is the
 cost: twelve directions over a 512x341 picture took 96 ms a step (a tenth of
 a VGG-19 step on two cores), so each evaluation takes the next three of the
-twelve in turn (~25 ms); over a few steps the optimiser sees them all.
+twelve in turn, a quarter of the sorting; over a few steps the optimiser sees them all.
 """
 
 from __future__ import annotations
