@@ -1,4 +1,4 @@
-"""A term that holds the picture's colours to the palette it started from.
+"""A term that holds the picture's colours to the palette its start was moved to.
 
 The run starts from the photo repainted in the painting's palette, and the
 content terms hold that start in feature space. Gram matrices constrain the
@@ -63,9 +63,7 @@ class PaletteHold:
         weighting, so a weight means the same at every size and for every palette.
         """
         along = directions(start.device)
-        target = sorted_projections(start, along)
-        spread = float((target - target.mean(dim=1, keepdim=True)).pow(2).sum().clamp_min(1e-12))
-        return cls(along, target, weight / spread)
+        return cls.relative(along, sorted_projections(start, along), weight)
 
     @classmethod
     def towards(cls, photo: Tensor, palette: Tensor, amount: float, weight: float) -> PaletteHold:
@@ -78,7 +76,11 @@ class PaletteHold:
         along = directions(photo.device)
         own = sorted_projections(photo, along)
         theirs = resample((along @ palette.float()).sort(dim=1).values, own.shape[1])
-        target = torch.lerp(own, theirs, amount)
+        return cls.relative(along, torch.lerp(own, theirs, amount), weight)
+
+    @classmethod
+    def relative(cls, along: Tensor, target: Tensor, weight: float) -> PaletteHold:
+        """Hold to `target`, with `weight` divided by the target's own spread about its means."""
         spread = float((target - target.mean(dim=1, keepdim=True)).pow(2).sum().clamp_min(1e-12))
         return cls(along, target, weight / spread)
 
