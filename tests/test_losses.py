@@ -95,3 +95,25 @@ def test_gradients_match_finite_differences():
 
     image = torch.randn(1, 3, 4, 5, dtype=torch.float64, requires_grad=True)
     assert torch.autograd.gradcheck(lambda x: tv_loss(x, 0.3), (image,))
+
+
+def test_content_loss_of_bf16_channels_last_features_is_the_formula_in_float32():
+    # Under bf16 autocast the network hands over bf16 features in channels-last memory;
+    # the content term must still be the plain sum, taken in float32, with its gradient 2 w (F - P).
+    torch.manual_seed(0)
+    current = torch.randn(1, 8, 5, 6).bfloat16().contiguous(memory_format=torch.channels_last).requires_grad_(True)
+    target = torch.randn(1, 8, 5, 6)
+    loss = content_loss(0.3, current, target)
+    by_hand = 0.3 * (current.detach().double() - target.double()).pow(2).sum()
+    assert loss.dtype == torch.float32
+    assert loss.item() == pytest.approx(by_hand.item(), rel=1e-6)
+    loss.backward()
+    assert current.grad.dtype == torch.bfloat16
+    assert torch.allclose(current.grad.float(), 0.6 * (current.detach().float() - target), rtol=1e-2, atol=1e-2)
+
+
+def test_gram_matrix_of_bf16_features_is_float32_and_agrees_with_float32():
+    features = torch.rand(1, 16, 12, 10).contiguous(memory_format=torch.channels_last)
+    gram = gram_matrix(features.bfloat16())
+    assert gram.dtype == torch.float32
+    assert torch.allclose(gram, gram_matrix(features), rtol=2e-2)
