@@ -133,7 +133,7 @@ def time_configuration(spec: dict) -> dict:
         optimizer=spec.get("optimizer", "adam"),
     )
     compute = resolve_compute(settings.device, settings.precision, settings.channels_last)
-    extractor = get_extractor(settings.backbone, str(compute.device), compute.channels_last)
+    extractor = get_extractor(settings.backbone, str(compute.device), compute.channels_last, compute.bf16)
     content, style = (load_image(path) for path in pair_paths(spec.get("pair", 0)))
     run = Run(content, [style], settings, compute, extractor)
     result: dict = {"weights": weights, "threads": torch.get_num_threads()}

@@ -92,7 +92,7 @@ def section(report: Report, profile: Profile, device: torch.device) -> dict:
     compute = resolve_compute(settings.device, settings.precision, settings.channels_last)
     get_extractor.cache_clear()
     started = time.perf_counter()
-    get_extractor(settings.backbone, str(compute.device), compute.channels_last)
+    get_extractor(settings.backbone, str(compute.device), compute.channels_last, compute.bf16)
     load = time.perf_counter() - started
     big, big_done = "", None
     if device.type == "cuda":

@@ -103,3 +103,17 @@ def test_unknown_layer_and_backbone_are_clear_errors():
         get_extractor("vgg19")(torch.rand(1, 3, 16, 16), ["relu9_9"])
     with pytest.raises(SettingsError, match="choose from"):
         get_extractor("alexnet")
+
+
+def test_a_bf16_extractor_stores_bf16_weights_keeps_its_constants_exact_and_agrees_with_fp32():
+    full = get_extractor("vgg19", "cpu", True)
+    half = get_extractor("vgg19", "cpu", True, True)
+    assert half is not full and half is get_extractor("vgg19", "cpu", True, True)
+    assert all(p.dtype == torch.bfloat16 for p in half.parameters())
+    assert half.mean_bgr.dtype == torch.float32 and torch.equal(half.mean_bgr, full.mean_bgr)
+    torch.manual_seed(2)
+    image = torch.rand(1, 3, 32, 32).contiguous(memory_format=torch.channels_last)
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        low = half(image, ["relu3_1"])["relu3_1"].float()
+    high = full(image, ["relu3_1"])["relu3_1"]
+    assert float((low - high).norm() / high.norm()) < 0.03

@@ -89,7 +89,7 @@ def build_networks(backbones: tuple[str, ...] = BACKBONES) -> None:
     compute = resolve_compute()
     for backbone in backbones:
         try:
-            get_extractor(backbone, str(compute.device), compute.channels_last)
+            get_extractor(backbone, str(compute.device), compute.channels_last, compute.bf16)
         except nst.WeightsUnavailableError:
             continue
 
