@@ -44,6 +44,14 @@ def sorted_projections(image: Tensor, along: Tensor) -> Tensor:
     return (along @ image[0].reshape(3, -1).float()).sort(dim=1).values
 
 
+def palette_quantiles(pixels: Tensor) -> Tensor:
+    """A painting's (3, N) pixels as `PaletteHold.towards` takes them: sorted along each direction.
+
+    The same at every scale of a run, so a run sorts them once.
+    """
+    return sorted_projections(pixels.reshape(1, 3, 1, -1), directions(pixels.device))
+
+
 @dataclass
 class PaletteHold:
     """A target palette at one scale, and how much keeping it counts."""
@@ -67,15 +75,16 @@ class PaletteHold:
 
     @classmethod
     def towards(cls, photo: Tensor, palette: Tensor, amount: float, weight: float) -> PaletteHold:
-        """Hold to the palette `amount` (0 to 1) of the way from `photo`'s to `palette`'s (3, N) pixels.
+        """Hold to the palette `amount` (0 to 1) of the way from `photo`'s to a painting's.
 
-        Along each direction the target is the photo's quantile function
-        moved that far towards the painting's (both at the photo's pixel
-        count): the displacement interpolation between the two palettes.
+        `palette` is the painting's `palette_quantiles`. Along each direction
+        the target is the photo's quantile function moved that far towards
+        the painting's (both at the photo's pixel count): the displacement
+        interpolation between the two palettes.
         """
         along = directions(photo.device)
         own = sorted_projections(photo, along)
-        theirs = resample((along @ palette.float()).sort(dim=1).values, own.shape[1])
+        theirs = resample(palette.to(photo.device), own.shape[1])
         return cls.relative(along, torch.lerp(own, theirs, amount), weight)
 
     @classmethod

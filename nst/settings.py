@@ -113,6 +113,10 @@ class Settings:
     # which cost 13x a 128 px one, to the coarse scales: 12% less time at 512 px for the
     # same Gram, colour and structure on three pairs (within 0.012), so 1.25.
     coarse_bias: float = 1.25
+    # From this long side on, a scale counts only the layers up to shallow_depth (None: all
+    # layers at every scale). See Run.at_scale.
+    shallow_from: int | None = None
+    shallow_depth: str = "relu3_1"
     # A running average of the iterates smooths Adam's path, but it lags: at the
     # finest scale, with its few steps, it returned a visibly equal image that
     # the judge found 8-25% further from the style than the last iterate. Off unless asked for.

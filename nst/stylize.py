@@ -31,7 +31,7 @@ from .extractors import get_extractor
 from .feature_extractor import FeatureExtractor
 from .images import ImageSource, load_image, resize_long_side, to_array, to_tensor
 from .losses import content_loss, style_loss, tv_loss
-from .palette_hold import PaletteHold
+from .palette_hold import PaletteHold, palette_quantiles
 from .schedule import Scale, learning_rate_at, plan_scales, size_factor
 from .settings import Settings
 from .targets import blended_grams, style_grams
@@ -98,6 +98,8 @@ class ScaleInputs:
 
     content: Tensor
     start: Tensor
+    content_layers: tuple[str, ...]
+    style_layers: tuple[str, ...]
     content_features: list[Tensor]
     style_targets: list[Tensor]
     content_weights: list[float]
@@ -149,6 +151,7 @@ class Run:
         self.palettes: dict[tuple[int, ...], Callable[[Tensor], Tensor]] = {}
         self.at_output: tuple[Tensor, Tensor] | None = None
         self.palette_samples: dict[tuple[int, ...], Tensor] = {}
+        self.palette_quantiles: dict[tuple[int, ...], Tensor] = {}
 
     def tensor(self, image: Image.Image, size: tuple[int, int]) -> Tensor:
         resized = image if image.size == size else image.resize(size, Image.Resampling.LANCZOS, reducing_gap=3.0)
@@ -168,14 +171,16 @@ class Run:
         content = self.tensor(self.content, scale.size) if content is None else content
         seen_content = color.luminance(content) if s.preserve_color == "luminance" else content
         style_side = min(MAX_STYLE_SIDE, max(16, round(s.style_scale * scale.long_side)))
+        content_layers, content_layer_weights = self.at_scale(scale, s.content_layers, s.content_layer_weights)
+        style_layers, style_layer_weights = self.at_scale(scale, s.style_layers, s.style_layer_weights)
         styles = self.style_images(self.styles, content, seen_content, style_side)
-        targets = self.grams(styles, self.blend)
+        targets = self.grams(styles, self.blend, style_layers)
         start = self.repainted(content, seen_content) if start is None else start
         with torch.no_grad():
-            features = self.features(start if s.content_target == "repainted" else seen_content, s.content_layers)
-        content_features = [features[name].float() for name in s.content_layers]
-        content_weights = [s.content_weight * w for w in s.content_layer_weights]
-        style_weights = [s.style_strength * w for w in s.style_layer_weights]
+            features = self.features(start if s.content_target == "repainted" else seen_content, content_layers)
+        content_features = [features[name].float() for name in content_layers]
+        content_weights = [s.content_weight * w for w in content_layer_weights]
+        style_weights = [s.style_strength * w for w in style_layer_weights]
         factor = size_factor(s, scale.long_side)
         if s.weighting == "relative":
             content_weights = per_target(content_weights, content_features)
@@ -187,7 +192,9 @@ class Run:
             other = None
             if self.mask_styles:
                 equal = (1.0,) * len(self.mask_styles)
-                other = self.grams(self.style_images(self.mask_styles, content, seen_content, style_side), equal)
+                other = self.grams(
+                    self.style_images(self.mask_styles, content, seen_content, style_side), equal, style_layers
+                )
             keep_weight = guidance.KEEP_WEIGHT * factor
             regions = guidance.regions_at(self.mask, scale.size, seen_content, targets, other, keep_weight)
         hold = None
@@ -196,6 +203,8 @@ class Run:
         return ScaleInputs(
             content=content,
             start=start,
+            content_layers=content_layers,
+            style_layers=style_layers,
             content_features=content_features,
             style_targets=targets,
             content_weights=content_weights,
@@ -204,6 +213,23 @@ class Run:
             regions=regions,
             hold=hold,
         )
+
+    def at_scale(
+        self, scale: Scale, layers: tuple[str, ...], weights: tuple[float, ...]
+    ) -> tuple[tuple[str, ...], tuple[float, ...]]:
+        """The layers (and their weights) that count at `scale`.
+
+        From `shallow_from` px on, only those up to `shallow_depth`: the deep
+        layers see the large shapes, which the coarser scales have laid down,
+        and past relu3_1 they cost more than half of VGG-19's arithmetic.
+        """
+        s = self.settings
+        if s.shallow_from is None or scale.long_side < s.shallow_from:
+            return layers, weights
+        names = self.extractor.layer_names
+        deepest = names.index(s.shallow_depth)
+        kept = [(layer, weight) for layer, weight in zip(layers, weights, strict=True) if names.index(layer) <= deepest]
+        return tuple(layer for layer, _ in kept), tuple(weight for _, weight in kept)
 
     def style_images(self, styles: list[Image.Image], content: Tensor, seen_content: Tensor, side: int) -> list[Tensor]:
         """`styles` scaled to `side` and recoloured as the settings ask."""
@@ -218,11 +244,11 @@ class Run:
             tensors.append(style)
         return tensors
 
-    def grams(self, styles: list[Tensor], blend: Sequence[float]) -> list[Tensor]:
-        """The blended Gram targets of the style tensors."""
+    def grams(self, styles: list[Tensor], blend: Sequence[float], layers: tuple[str, ...]) -> list[Tensor]:
+        """The blended Gram targets of the style tensors at `layers`."""
         s = self.settings
         return blended_grams(
-            [style_grams(self.extractor, style, s.style_layers, s.normalize_gram, self.compute) for style in styles],
+            [style_grams(self.extractor, style, layers, s.normalize_gram, self.compute) for style in styles],
             blend,
         )
 
@@ -287,18 +313,23 @@ class Run:
         amount = s.palette * min(1.0, s.style_strength)
         if self.mask is not None or key not in self.palette_samples or amount <= 0 or s.preserve_color != "none":
             return PaletteHold.of(start, weight)
-        return PaletteHold.towards(content, self.palette_samples[key].to(content.device), amount, weight)
+        if key not in self.palette_quantiles:
+            self.palette_quantiles[key] = palette_quantiles(self.palette_samples[key].to(content.device))
+        return PaletteHold.towards(content, self.palette_quantiles[key], amount, weight)
 
     def losses(self, image: Tensor, inputs: ScaleInputs) -> tuple[Tensor, dict[str, Tensor]]:
         """Total loss at `image`, and each term (style per layer) for reporting."""
         s = self.settings
-        features = self.features(image, list(dict.fromkeys([*s.content_layers, *s.style_layers])))
-        style_features = [features[name].float() for name in s.style_layers]
+        features = self.features(image, list(dict.fromkeys([*inputs.content_layers, *inputs.style_layers])))
+        # Under bf16 autocast the features stay bf16: the Gram matrices are computed from
+        # them directly, and a difference with a float32 target is taken in float32.
+        style_features = [features[name] for name in inputs.style_layers]
         terms = {}
-        for name, weight, target in zip(s.content_layers, inputs.content_weights, inputs.content_features, strict=True):
-            terms[f"content/{name}"] = content_loss(weight, features[name].float(), target)
+        layers = zip(inputs.content_layers, inputs.content_weights, inputs.content_features, strict=True)
+        for name, weight, target in layers:
+            terms[f"content/{name}"] = content_loss(weight, features[name], target)
         regions = inputs.regions
-        for index, name in enumerate(s.style_layers):
+        for index, name in enumerate(inputs.style_layers):
             if regions is None:
                 terms[f"style/{name}"] = style_loss(
                     style_features,
@@ -431,7 +462,7 @@ def stylize(
         raise SettingsError("At least one style image is needed.")
     start_image = as_image(init_image) if init_image is not None else None
     compute = resolve_compute(settings.device, settings.precision, settings.channels_last)
-    extractor = get_extractor(settings.backbone, str(compute.device), compute.channels_last)
+    extractor = get_extractor(settings.backbone, str(compute.device), compute.channels_last, compute.bf16)
     extractor.check_layers([*settings.content_layers, *settings.style_layers])
     scales = plan_scales(settings, content_image.size)
     second_styles = [as_image(style) for style in as_list(mask_styles)] if mask_styles is not None else []

@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from nst.images import to_tensor
-from nst.palette_hold import PaletteHold, directions, sorted_projections
+from nst.palette_hold import PaletteHold, directions, palette_quantiles, sorted_projections
 
 from .factories import make_painting, make_photo
 
@@ -15,8 +15,8 @@ def photo() -> torch.Tensor:
     return to_tensor(make_photo().resize((48, 36)), torch.device("cpu"))
 
 
-def painting_pixels() -> torch.Tensor:
-    return to_tensor(make_painting().resize((40, 40)), torch.device("cpu"))[0].reshape(3, -1)
+def painting_palette() -> torch.Tensor:
+    return palette_quantiles(to_tensor(make_painting().resize((40, 40)), torch.device("cpu"))[0].reshape(3, -1))
 
 
 def test_it_charges_a_change_of_palette_but_not_a_change_of_place():
@@ -34,7 +34,7 @@ def test_it_charges_a_change_of_palette_but_not_a_change_of_place():
 
 
 def test_towards_interpolates_between_the_photos_palette_and_the_paintings():
-    start, palette = photo(), painting_pixels()
+    start, palette = photo(), painting_palette()
     assert PaletteHold.towards(start, palette, 0.0, 1.0)(start).item() == pytest.approx(0.0, abs=1e-9)
     along = directions(start.device)
     full = PaletteHold.towards(start, palette, 1.0, 1.0)
@@ -45,7 +45,7 @@ def test_towards_interpolates_between_the_photos_palette_and_the_paintings():
 
 
 def test_descending_on_it_moves_the_colours_to_the_paintings():
-    start, palette = photo(), painting_pixels()
+    start, palette = photo(), painting_palette()
     hold = PaletteHold.towards(start, palette, 1.0, 1.0)
     image = start.clone().requires_grad_(True)
     optimizer = torch.optim.Adam([image], lr=0.02)
