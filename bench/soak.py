@@ -36,7 +36,7 @@ sys.path.insert(0, str(ROOT))
 
 import app  # noqa: E402  (the repository root is on the path only now)
 from tests.app_server import serve, wait_until  # noqa: E402
-from tests.visitors import Visitor, upload  # noqa: E402
+from tests.visitors import Visitor, read_until_image, upload  # noqa: E402
 from web.run_files import runs_root  # noqa: E402
 
 EXAMPLES = ROOT / "examples"
@@ -119,16 +119,6 @@ def files_in(folder: Path) -> tuple[int, float]:
 def cache_folder() -> Path:
     """Gradio's cache folder, which holds the uploads, the examples and (under runs_root) every run's files."""
     return runs_root().parent
-
-
-def read_until_image(stream) -> bool:
-    """Read a run's messages until its first streamed image; False if it ended before one."""
-    for message in stream:
-        if message["msg"] == "process_generating" and message["output"]["data"][0]:
-            return True
-        if message["msg"] == "process_completed":
-            return False
-    return False
 
 
 def occupant(url: str, kind: str, settings: dict, pair: tuple[str, str], tally: Tally) -> None:

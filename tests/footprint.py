@@ -1,10 +1,13 @@
 """What an object keeps alive: every object reachable from it, its bytes, and the tensors among them.
 
 `gc.get_referents` is followed everywhere except into what every session and
-run shares (modules, classes, code, a function's globals, Gradio's components):
-what is left is what holding the object costs. A tensor's bytes are its
-storage's, counted once however many views share it; an array that owns its
-data counts it in its own size.
+run shares (modules, classes, code, a function's globals, the feature
+networks, Gradio's components): what is left is what holding the object
+costs. A tensor's bytes are its storage's, counted once however many views
+share it; an array that owns its data counts it in its own size, and a view
+counts what it views (numpy does not show its base to the garbage collector).
+A picture made from a tensor is an array viewing a uint8 tensor: that tensor
+counts as the array's data, not as a tensor held.
 """
 
 from __future__ import annotations
@@ -15,10 +18,11 @@ import types
 from dataclasses import dataclass, field
 
 import gradio as gr
+import numpy as np
 import torch
 
 # Reached from anything, owned by no one in particular: not walked into, not counted.
-SHARED = (types.ModuleType, type, types.CodeType, types.FrameType, gr.blocks.Block)
+SHARED = (types.ModuleType, type, types.CodeType, types.FrameType, torch.nn.Module, gr.blocks.Block)
 
 
 @dataclass
@@ -52,11 +56,21 @@ def footprint(*roots: object) -> Footprint:
         seen.add(id(obj))
         result.objects += 1
         result.bytes += sys.getsizeof(obj)
+        if isinstance(obj, np.ndarray) and isinstance(obj.base, torch.Tensor):
+            result.bytes += storage_bytes(obj.base, storages)
+        elif isinstance(obj, np.ndarray) and obj.base is not None:
+            pending.append(obj.base)
         if isinstance(obj, torch.Tensor):
             result.tensors.append(obj)
-            storage = obj.untyped_storage()
-            if storage.data_ptr() not in storages:
-                storages.add(storage.data_ptr())
-                result.bytes += storage.nbytes()
+            result.bytes += storage_bytes(obj, storages)
         pending.extend(referents(obj))
     return result
+
+
+def storage_bytes(tensor: torch.Tensor, counted: set[int]) -> int:
+    """The bytes of `tensor`'s storage, unless a storage at the same address is `counted` already."""
+    storage = tensor.untyped_storage()
+    if storage.data_ptr() in counted:
+        return 0
+    counted.add(storage.data_ptr())
+    return storage.nbytes()
