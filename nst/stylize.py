@@ -403,8 +403,11 @@ class Run:
 
 
 def enlarge(image: Tensor, start: Tensor, scale_start: Tensor | None) -> Tensor:
-    """`image` at the size of `start`: `start` plus the change `image` made from `scale_start`, or without
-    `scale_start` the image itself enlarged (see `Run.enlarged`)."""
+    """`image` at the size of `start` (see `Run.enlarged`).
+
+    With `scale_start`, `start` plus the change `image` made from it, enlarged;
+    without, the image itself enlarged.
+    """
     size = start.shape[2:]
     if scale_start is None:
         return F.interpolate(image, size=size, mode="bicubic", align_corners=False)
