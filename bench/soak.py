@@ -10,17 +10,26 @@ default size, most small. After every round it records the server's memory
 phase it checks that nothing computes, that a newcomer is served at once, and
 what is left on disk once every tab has closed.
 
-    python bench/soak.py                                # 120 visitors per concurrency
-    python bench/soak.py --visitors 30 --default-runs 0 # a quick look
+Then visitors who keep their tab open: one after another, each finishes a
+512 px run and stays, so every session's state stays on the server. After each
+it records the server's memory, the sessions Gradio keeps and what they keep
+(walked, as `tests/footprint.py` does): first on a server with the default
+NST_SESSIONS, to see what an open tab costs, then on one that keeps only a few
+sessions, with more visitors than that, to see the memory level off at the cap.
 
-Writes bench/out/soak.md (the figures) and bench/out/soak.png (memory and
-files per visitor served). Gradio's cache goes to a fresh temporary folder, so
-that its files are this soak's alone.
+    python bench/soak.py                                # 120 visitors per concurrency, 50 + 60 open tabs
+    python bench/soak.py --visitors 30 --default-runs 0 --open-tabs 10 --capped-tabs 0  # a quick look
+
+Writes bench/out/soak.md (the figures), bench/out/soak.png (memory and files
+per visitor served) and bench/out/soak-open-tabs.png (memory and sessions per
+open tab). Gradio's cache goes to a fresh temporary folder, so that its files
+are this soak's alone.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import random
 import sys
@@ -35,8 +44,10 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 import app  # noqa: E402  (the repository root is on the path only now)
-from tests.app_server import serve, wait_until  # noqa: E402
-from tests.visitors import Visitor, upload  # noqa: E402
+from tests.app_server import serve, serve_demo, wait_until  # noqa: E402
+from tests.footprint import footprint  # noqa: E402
+from tests.visitors import Visitor, read_until_image, upload  # noqa: E402
+from web import limits  # noqa: E402
 from web.run_files import runs_root  # noqa: E402
 
 EXAMPLES = ROOT / "examples"
@@ -45,6 +56,11 @@ PAIRS = [("content_coffee.jpg", "style_swirls.jpg"), ("content_chelsea.jpg", "st
 # What a visitor whose run starts does, and how often.
 KINDS = {"finished": 0.4, "stopped": 0.3, "left running": 0.3}
 SMALL_SIZES, SMALL_STEPS = (64, 96, 128), (10, 20, 30)
+# The run of a visitor who keeps the tab open: the default size, as few steps as the page allows
+# (a session's state after the run is the same whatever the steps, but for a loss row per step).
+OPEN_TAB_RUN = {"size": 512, "steps": 10}
+# Open tabs whose memory is the server settling in, left out of the memory per tab.
+FIRST_TABS = 5
 
 
 @dataclass
@@ -56,6 +72,17 @@ class Sample:
     rss_mb: float
     files: int
     megabytes: float
+
+
+@dataclass
+class TabSample:
+    """The server after one more visitor kept the tab open: its memory, the sessions it keeps and their size."""
+
+    visitors: int
+    cap: int
+    rss_mb: float
+    sessions: int
+    kept_mb: float
 
 
 @dataclass
@@ -121,14 +148,13 @@ def cache_folder() -> Path:
     return runs_root().parent
 
 
-def read_until_image(stream) -> bool:
-    """Read a run's messages until its first streamed image; False if it ended before one."""
-    for message in stream:
-        if message["msg"] == "process_generating" and message["output"]["data"][0]:
-            return True
-        if message["msg"] == "process_completed":
-            return False
-    return False
+def save_result(visitor: Visitor) -> None:
+    """Wait for the visitor's run to finish and save its PNG and animation, as a visitor would."""
+    final = visitor.completed()
+    if not final["success"]:
+        raise RuntimeError(f"the run failed: {final['output']}")
+    for output in final["output"]["data"][4:6]:
+        visitor.fetch(output)
 
 
 def occupant(url: str, kind: str, settings: dict, pair: tuple[str, str], tally: Tally) -> None:
@@ -138,11 +164,7 @@ def occupant(url: str, kind: str, settings: dict, pair: tuple[str, str], tally: 
             content, style = upload(url, EXAMPLES / pair[0], EXAMPLES / pair[1])
             visitor.join(content, style, **settings)
             if kind == "finished":
-                final = visitor.completed()
-                if not final["success"]:
-                    raise RuntimeError(f"the run failed: {final['output']}")
-                for output in final["output"]["data"][4:6]:  # the PNG and the animation, saved as a visitor would
-                    visitor.fetch(output)
+                save_result(visitor)
             else:
                 with visitor.messages() as stream:
                     if not read_until_image(stream):
@@ -219,6 +241,33 @@ def soak_phase(concurrency: int, visitors: int, default_runs: int, rng: random.R
     return Phase(idle, wait, files, megabytes, run_files)
 
 
+def sessions_kept_mb(demo) -> float:
+    """What the sessions Gradio keeps hold: their state and their page's values, in MB."""
+    sessions = list(demo.state_holder.session_data.values())
+    return footprint(*(session.state_data for session in sessions),
+                     *(session.config_values for session in sessions)).megabytes
+
+
+def open_tabs_phase(visitors: int, cap: int, rng: random.Random, tally: Tally, record: Callable[[TabSample], None],
+                    settings: dict | None = None) -> None:
+    """One server that keeps `cap` sessions (NST_SESSIONS); `visitors` in turn finish a run (`OPEN_TAB_RUN`
+    unless `settings` says otherwise) and keep their tab open until the last has come."""
+    os.environ["NST_CONCURRENCY"], os.environ["NST_SESSIONS"] = "1", str(cap)
+    with serve_demo() as (demo, url), contextlib.ExitStack() as tabs:
+        for index in range(visitors):
+            pair = rng.choice(PAIRS)
+            try:
+                visitor = tabs.enter_context(Visitor(url))
+                content, style = upload(url, EXAMPLES / pair[0], EXAMPLES / pair[1])
+                visitor.join(content, style, **(settings or OPEN_TAB_RUN))
+                save_result(visitor)
+                tally.count("finished, tab kept open")
+            except Exception as error:  # a soak records every failure and carries on
+                tally.problem(f"finished, tab kept open: {type(error).__name__}: {error}")
+            wait_until(lambda: app.ACTIVE_RUNS.count == 0, timeout=30)
+            record(TabSample(index + 1, cap, rss_mb(), len(demo.state_holder.session_data), sessions_kept_mb(demo)))
+
+
 def plot(samples: list[Sample], path: Path) -> None:
     """Memory and files against visitors served, one colour per concurrency."""
     import matplotlib
@@ -245,19 +294,70 @@ def plot(samples: list[Sample], path: Path) -> None:
     plt.close(figure)
 
 
+def plot_open_tabs(samples: list[TabSample], path: Path) -> None:
+    """Memory and what the sessions keep against tabs left open, one colour per NST_SESSIONS."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    figure, (memory, kept) = plt.subplots(2, 1, figsize=(8, 6.5), sharex=True)
+    for cap, colour in zip(sorted({sample.cap for sample in samples}, reverse=True), ("#6d28d9", "#db2777"),
+                           strict=False):
+        points = [sample for sample in samples if sample.cap == cap]
+        xs, label = [p.visitors for p in points], f"NST_SESSIONS={cap}"
+        memory.plot(xs, [p.rss_mb for p in points], ".-", color=colour, label=label)
+        kept.plot(xs, [p.kept_mb for p in points], ".-", color=colour, label=label)
+        if cap < points[-1].visitors:
+            for axes in (memory, kept):
+                axes.axvline(cap, color=colour, linestyle=":", alpha=0.6)
+    memory.set_ylabel("server RSS (MB)")
+    memory.set_title(f"Open tabs: visitors who finish a {OPEN_TAB_RUN['size']} px run and stay")
+    memory.legend()
+    memory.grid(alpha=0.3)
+    kept.set_ylabel("what the kept sessions hold (MB)")
+    kept.set_xlabel("tabs left open, one visitor after another (each NST_SESSIONS a new server; dotted: the cap)")
+    kept.legend()
+    kept.grid(alpha=0.3)
+    figure.tight_layout()
+    figure.savefig(path, dpi=110)
+    plt.close(figure)
+
+
 def slope(samples: list[Sample]) -> float:
     """Least-squares MB per visitor over the second half of a phase: how much memory still climbs."""
     half = samples[len(samples) // 2:]
-    xs, ys = [s.visitors for s in half], [s.rss_mb for s in half]
-    if len(half) < 2 or len(set(xs)) < 2:
+    return least_squares([s.visitors for s in half], [s.rss_mb for s in half])
+
+
+def least_squares(xs: list[float], ys: list[float]) -> float:
+    """The slope of the straight line nearest the points; 0 with fewer than two distinct xs."""
+    if len(set(xs)) < 2:
         return 0.0
     mean_x, mean_y = sum(xs) / len(xs), sum(ys) / len(ys)
     spread = sum((x - mean_x) ** 2 for x in xs)
     return sum((x - mean_x) * (y - mean_y) for x, y in zip(xs, ys, strict=True)) / spread
 
 
-def report(samples: list[Sample], phases: dict[int, Phase], tally: Tally, minutes: float,
-           loads: tuple[tuple[float, ...], tuple[float, ...]]) -> str:
+def open_tabs_rows(samples: list[TabSample]) -> list[str]:
+    """The open-tab servers as Markdown table rows: memory per tab before and after the cap is reached."""
+    rows = []
+    for cap in sorted({sample.cap for sample in samples}, reverse=True):
+        points = [sample for sample in samples if sample.cap == cap]
+        settled = [p for p in points if FIRST_TABS < p.visitors <= cap]
+        capped = [p for p in points if p.visitors > cap]
+        per_tab = least_squares([p.visitors for p in settled], [p.rss_mb for p in settled])
+        after = least_squares([p.visitors for p in capped], [p.rss_mb for p in capped]) if len(capped) > 1 else None
+        rows.append(
+            f"| {cap} | {points[-1].visitors} | {points[0].rss_mb:.0f} / {points[-1].rss_mb:.0f} | {per_tab:+.2f} | "
+            f"{'' if after is None else f'{after:+.2f}'} | {points[-1].sessions} | {points[-1].kept_mb:.1f} "
+            f"({points[-1].kept_mb / max(1, points[-1].sessions):.2f} each) |"
+        )
+    return rows
+
+
+def report(samples: list[Sample], phases: dict[int, Phase], tab_samples: list[TabSample], tally: Tally,
+           minutes: float, loads: tuple[tuple[float, ...], tuple[float, ...]]) -> str:
     """The soak's figures as Markdown."""
     lines = [
         "# Soak", "",
@@ -265,11 +365,14 @@ def report(samples: list[Sample], phases: dict[int, Phase], tally: Tally, minute
         f"(1 min) {loads[0][0]:.1f} at the start, {loads[1][0]:.1f} at the end (2 cores, shared).", "",
         "| outcome | visitors |", "| --- | --- |",
         *(f"| {kind} | {count} |" for kind, count in sorted(tally.outcomes.items())), "",
-        "| NST_CONCURRENCY | RSS after first / last round (MB) | RSS slope, second half (MB per visitor) | files in "
-        "Gradio's cache, most during the phase | files left when all tabs closed (of which run files) | nothing "
-        "computing afterwards | a newcomer's run started after (s) |",
-        "| --- | --- | --- | --- | --- | --- | --- |",
     ]
+    if phases:
+        lines += [
+            "| NST_CONCURRENCY | RSS after first / last round (MB) | RSS slope, second half (MB per visitor) | "
+            "files in Gradio's cache, most during the phase | files left when all tabs closed (of which run files) | "
+            "nothing computing afterwards | a newcomer's run started after (s) |",
+            "| --- | --- | --- | --- | --- | --- | --- |",
+        ]
     for concurrency, phase in phases.items():
         points = [sample for sample in samples if sample.concurrency == concurrency]
         most = max(points, key=lambda point: point.files)
@@ -279,6 +382,15 @@ def report(samples: list[Sample], phases: dict[int, Phase], tally: Tally, minute
             f"({phase.megabytes_after_close:.1f} MB; {phase.run_files_after_close}) | {phase.idle} | "
             f"{phase.newcomer_wait:.2f} |"
         )
+    if tab_samples:
+        lines += [
+            "", f"Open tabs ({OPEN_TAB_RUN['size']} px, {OPEN_TAB_RUN['steps']} steps each):", "",
+            f"| NST_SESSIONS | tabs left open | RSS after first / last (MB) | RSS slope from tab {FIRST_TABS + 1} up "
+            "to the cap (MB per tab) | RSS slope past the cap (MB per tab) | sessions kept at the end | what they "
+            "hold (MB) |",
+            "| --- | --- | --- | --- | --- | --- | --- |",
+            *open_tabs_rows(tab_samples),
+        ]
     lines += ["", f"Problems: {len(tally.problems)}", *(f"- {problem}" for problem in tally.problems[:20]), ""]
     return "\n".join(lines)
 
@@ -287,12 +399,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--visitors", type=int, default=120, help="visitors per concurrency (default 120)")
     parser.add_argument("--default-runs", type=int, default=2, help="runs at the default size per concurrency")
+    parser.add_argument("--open-tabs", type=int, default=50, help="visitors who keep their tab open (default 50)")
+    parser.add_argument("--capped-tabs", type=int, default=60,
+                        help="visitors who keep their tab open on a server that keeps --cap sessions (default 60)")
+    parser.add_argument("--cap", type=int, default=20, help="NST_SESSIONS of that server (default 20)")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "out")
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     os.environ["GRADIO_TEMP_DIR"] = tempfile.mkdtemp(prefix="nst-soak-")
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
-    rng, tally, samples, phases = random.Random(12), Tally(), [], {}
+    rng, tally, samples, phases, tab_samples = random.Random(12), Tally(), [], {}, []
     started, load_start = time.monotonic(), os.getloadavg()
 
     def record(concurrency: int) -> None:
@@ -301,11 +417,22 @@ def main() -> None:
         print(f"[soak] c={concurrency} visitors={tally.visitors} rss={samples[-1].rss_mb:.0f} MB files={files} "
               f"({megabytes:.1f} MB) computing={app.ACTIVE_RUNS.count} load={os.getloadavg()[0]:.1f}", flush=True)
 
-    for concurrency in (1, 2):
+    def record_tab(sample: TabSample) -> None:
+        tab_samples.append(sample)
+        print(f"[soak] NST_SESSIONS={sample.cap} open tabs={sample.visitors} rss={sample.rss_mb:.0f} MB "
+              f"sessions={sample.sessions} holding {sample.kept_mb:.1f} MB load={os.getloadavg()[0]:.1f}", flush=True)
+
+    for concurrency in (1, 2) if args.visitors else ():
         phases[concurrency] = soak_phase(concurrency, args.visitors, args.default_runs, rng, tally, record)
+    for visitors, cap in ((args.open_tabs, limits.DEFAULT_SESSIONS), (args.capped_tabs, args.cap)):
+        if visitors:
+            open_tabs_phase(visitors, cap, rng, tally, record_tab)
     minutes = (time.monotonic() - started) / 60
-    plot(samples, args.out / "soak.png")
-    text = report(samples, phases, tally, minutes, (load_start, os.getloadavg()))
+    if samples:
+        plot(samples, args.out / "soak.png")
+    if tab_samples:
+        plot_open_tabs(tab_samples, args.out / "soak-open-tabs.png")
+    text = report(samples, phases, tab_samples, tally, minutes, (load_start, os.getloadavg()))
     (args.out / "soak.md").write_text(text)
     print(text)
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 import time
+import weakref
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -53,10 +54,13 @@ class Progress:
     `size` is the working size of the current scale; `image` is always the
     picture at the output size. At a coarse scale it is the repainted photo at
     the output size plus the change the run has made so far, enlarged: what
-    the next scale will start from. It is made when first read, from
-    `picture` (an array, or what makes one): the page looks about once a
-    second while the loop reports every step, and enlarging every report
-    would cost more than a coarse step.
+    the next scale will start from. While the run goes on it is made when
+    first read, from `picture` (an array, or a `Snapshot` that makes one):
+    the page looks about once a second while the loop reports every step,
+    and enlarging every report would cost more than a coarse step. A
+    snapshot holds a few tensors, never the run; once the run has ended
+    (finished, stopped, failed or closed), every record still held has its
+    picture as an array, so keeping records keeps nothing of the run.
     """
 
     step: int
@@ -80,6 +84,11 @@ class Progress:
         """The picture so far at the output size, an (H, W, 3) uint8 array."""
         return self.picture() if callable(self.picture) else self.picture
 
+    def settle(self) -> None:
+        """Keep the picture made, not the means to make it: the run is ending, and what it held must go with it."""
+        if callable(self.picture):
+            object.__setattr__(self, "picture", self.image)  # the record stays frozen to everyone else
+
     def to_pil(self) -> Image.Image:
         """The current image as a PIL RGB image."""
         return Image.fromarray(self.image, "RGB")
@@ -90,6 +99,27 @@ class Progress:
         state["picture"] = self.image
         state.pop("image", None)
         return state
+
+
+@dataclass(frozen=True, eq=False)
+class Snapshot:
+    """An image as the loop had it, and the few tensors that make it the picture at the output size.
+
+    It holds no reference to the run: a record kept after the loop has moved
+    on must not keep the run's features, style targets and palette map alive.
+    """
+
+    image: Tensor
+    output_start: Tensor | None = None  # the repainted photo at the output size, when `image` is smaller
+    scale_start: Tensor | None = None  # where `image`'s scale started, when its change is what gets enlarged
+    photo: Tensor | None = None  # the photo at the output size, when only its luminance was styled
+
+    def __call__(self) -> np.ndarray:
+        image = self.image
+        if self.output_start is not None:
+            image = enlarge(image, self.output_start, self.scale_start)
+        image = image.clamp(0, 1) if self.photo is None else color.recombine(image, self.photo)
+        return to_array(image)
 
 
 @dataclass
@@ -350,12 +380,6 @@ class Run:
         total = sum(terms.values())
         return total, terms
 
-    def shown(self, image: Tensor, content: Tensor) -> Tensor:
-        """What the user sees: with luminance-only transfer, the photo's colours put back."""
-        if self.settings.preserve_color == "luminance":
-            return color.recombine(image, content)
-        return image.clamp(0, 1)
-
     @property
     def carries_change(self) -> bool:
         return self.settings.rescale == "change" and self.settings.init == "content"
@@ -368,10 +392,7 @@ class Run:
         blurs it, and the finer scale then spends steps restoring edges its
         content term asks for anyway.
         """
-        size = start.shape[2:]
-        if self.carries_change:
-            return start + F.interpolate(image - inputs.start, size=size, mode="bicubic", align_corners=False)
-        return F.interpolate(image, size=size, mode="bicubic", align_corners=False)
+        return enlarge(image, start, inputs.start if self.carries_change else None)
 
     def output_start(self) -> tuple[Tensor, Tensor]:
         """The photo and the repainted photo at the output size, made once, for pictures at coarse scales."""
@@ -383,16 +404,18 @@ class Run:
 
     def picture(self, image: Tensor, inputs: ScaleInputs) -> np.ndarray:
         """`image`, made against `inputs`, as the user sees it at the output size."""
-        width, height = self.output_size
-        if tuple(image.shape[2:]) == (height, width):
-            return to_array(self.shown(image, inputs.content))
-        content, start = self.output_start()
-        return to_array(self.shown(self.enlarged(image, inputs, start), content))
+        return self.later_picture(image, inputs)()
 
-    def later_picture(self, image: Tensor, inputs: ScaleInputs) -> Callable[[], np.ndarray]:
-        """What makes `picture` of `image` as it is now, when it is asked for."""
+    def later_picture(self, image: Tensor, inputs: ScaleInputs) -> Snapshot:
+        """What makes `picture` of `image` as it is now, when it is asked for, without the run."""
+        width, height = self.output_size
+        luminance = self.settings.preserve_color == "luminance"
         snapshot = image.detach().clone()
-        return lambda: self.picture(snapshot, inputs)
+        if tuple(image.shape[2:]) == (height, width):
+            return Snapshot(snapshot, photo=inputs.content if luminance else None)
+        content, start = self.output_start()
+        scale_start = inputs.start if self.carries_change else None
+        return Snapshot(snapshot, start, scale_start, content if luminance else None)
 
     def initial(self, inputs: ScaleInputs, init_image: Image.Image | None) -> Tensor:
         s = self.settings
@@ -408,6 +431,18 @@ class Run:
         if s.preserve_color == "luminance":
             image = color.luminance(image)
         return image
+
+
+def enlarge(image: Tensor, start: Tensor, scale_start: Tensor | None) -> Tensor:
+    """`image` at the size of `start` (see `Run.enlarged`).
+
+    With `scale_start`, `start` plus the change `image` made from it, enlarged;
+    without, the image itself enlarged.
+    """
+    size = start.shape[2:]
+    if scale_start is None:
+        return F.interpolate(image, size=size, mode="bicubic", align_corners=False)
+    return start + F.interpolate(image - scale_start, size=size, mode="bicubic", align_corners=False)
 
 
 def per_target(weights: Sequence[float], targets: Sequence[Tensor]) -> list[float]:
@@ -480,11 +515,13 @@ def stylize(
     optimizer: torch.optim.Optimizer | None = None
     losses: dict[str, float] = {}
     stop_reason = "finished"
+    # Every record handed out, as long as someone holds it: when the run ends, each gets its picture made.
+    handed_out: weakref.WeakSet[Progress] = weakref.WeakSet()
 
     def record(
-        scale_index: int, picture: Callable[[], np.ndarray], seconds_left: float, done: bool = False
+        scale_index: int, picture: np.ndarray | Snapshot, seconds_left: float, done: bool = False
     ) -> Progress:
-        return Progress(
+        progress = Progress(
             step=step,
             total_steps=total_steps,
             scale=scale_index + 1,
@@ -501,6 +538,8 @@ def stylize(
             done=done,
             stop_reason=stop_reason if done else "",
         )
+        handed_out.add(progress)
+        return progress
 
     try:
         for scale_index, scale in enumerate(scales):
@@ -553,7 +592,7 @@ def stylize(
                     image = current(image, average, local_step + 1)
             if stop_reason == "deadline":
                 break
-        yield record(scale_index, run.later_picture(image, inputs), 0.0, done=True)
+        yield record(scale_index, run.picture(image, inputs), 0.0, done=True)
     except torch.OutOfMemoryError as error:
         raise out_of_memory(step, last_good, run, inputs) from error
     except RuntimeError as error:
@@ -561,6 +600,8 @@ def stylize(
             raise out_of_memory(step, last_good, run, inputs) from error
         raise
     finally:
+        for progress in list(handed_out):
+            progress.settle()
         if compute.device.type == "cuda":
             torch.cuda.empty_cache()
 

@@ -1,12 +1,17 @@
-"""Shared fixtures: small images saved to a temporary folder."""
+"""Shared fixtures: small images saved to a temporary folder, and the runs a test makes."""
 
 from __future__ import annotations
 
+import weakref
+from importlib import import_module
 from pathlib import Path
 
 import pytest
 
 from .factories import make_painting, make_photo
+
+# The module, which the package's `stylize` (the generator) hides as an attribute.
+STYLIZE_MODULE = import_module("nst.stylize")
 
 
 @pytest.fixture
@@ -21,3 +26,17 @@ def painting_path(tmp_path: Path) -> Path:
     path = tmp_path / "painting.png"
     make_painting().save(path)
     return path
+
+
+@pytest.fixture
+def runs(monkeypatch) -> list[weakref.ref]:
+    """Weak references to every run `stylize` makes from now on: the real class, only noted as it is made."""
+    made: list[weakref.ref] = []
+
+    class NotedRun(STYLIZE_MODULE.Run):
+        def __init__(self, *args, **kwargs) -> None:
+            super().__init__(*args, **kwargs)
+            made.append(weakref.ref(self))
+
+    monkeypatch.setattr(STYLIZE_MODULE, "Run", NotedRun)
+    return made

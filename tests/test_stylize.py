@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import gc
+import weakref
+
 import numpy as np
 import pytest
 import torch
@@ -13,8 +16,10 @@ from nst.color import rgb_to_yiq
 from nst.extractors import get_extractor
 from nst.images import resize_long_side, to_tensor
 from nst.losses import gram_matrix
+from nst.stylize import Snapshot
 
 from .factories import make_painting, make_photo
+from .footprint import footprint
 
 SMALL = dict(size=64, steps=12, yield_every=3)
 
@@ -90,6 +95,69 @@ def test_a_record_pickles_with_its_picture_made():
     records = run_all(Settings(size=96, steps=6, yield_every=1, min_scale=48, multiscale=True))
     copy = pickle.loads(pickle.dumps(records[0]))
     assert np.array_equal(copy.image, records[0].image) and copy.step == records[0].step
+
+
+# --- Records let go of the run -------------------------------------------------
+# A 512 px photo and coarse scales (256 and 362 px at 3 steps), whose pictures are made lazily while the run goes.
+RELEASE = dict(size=512, steps=3, yield_every=1, multiscale=True)
+
+
+def big_photo() -> Image.Image:
+    return make_photo(512, 384)
+
+
+def assert_let_go(runs: list[weakref.ref], records: list, tensors: list[weakref.ref]) -> None:
+    """With `records` still held, the run and `tensors` are gone, and each record has its picture as an array."""
+    gc.collect()
+    assert len(runs) == 1 and runs[0]() is None, "a record kept the run alive"
+    assert all(tensor() is None for tensor in tensors), "a record kept tensors of the run alive"
+    for record in records:
+        assert isinstance(record.picture, np.ndarray) and record.image.shape == (384, 512, 3)
+        assert footprint(record).tensors == []
+
+
+def lazy_tensors(record) -> list[weakref.ref]:
+    """Weak references to what a record's lazily made picture holds: its image and the run's repainted photo."""
+    snapshot = record.picture
+    assert isinstance(snapshot, Snapshot), "while the run goes on, a coarse picture is made only when read"
+    return [weakref.ref(tensor) for tensor in (snapshot.image, snapshot.output_start, snapshot.scale_start)]
+
+
+def test_records_kept_after_a_run_hold_their_pictures_and_nothing_of_the_run(runs):
+    run = stylize(big_photo(), make_painting(), Settings(**RELEASE))
+    records = [next(run)]
+    tensors = lazy_tensors(records[0])
+    records += list(run)
+    assert [r.size[0] for r in records] == [256, 362, 512] and records[-1].stop_reason == "finished"
+    assert_let_go(runs, records, tensors)
+
+
+def test_a_run_its_deadline_ends_lets_go_of_its_records(runs):
+    settings = Settings(**{**RELEASE, "steps": 1000, "deadline": 3.0})
+    records = list(stylize(big_photo(), make_painting(), settings))
+    assert records[-1].stop_reason == "deadline" and records[-1].step < 1000
+    assert_let_go(runs, records, [])
+
+
+def test_a_closed_run_lets_go_of_its_records(runs):
+    run = stylize(big_photo(), make_painting(), Settings(**{**RELEASE, "steps": 50}))
+    records = [next(run), next(run)]
+    tensors = lazy_tensors(records[0])
+    run.close()
+    assert_let_go(runs, records, tensors)
+
+
+def test_a_diverged_run_lets_go_of_its_records(runs):
+    records, last_good = [], None
+    try:
+        for progress in stylize(big_photo(), make_painting(), Settings(**{**RELEASE, "steps": 20}, optimizer="lbfgs",
+                                                                         learning_rate=1e30)):
+            records.append(progress)
+    except RunFailedError as error:  # leaving this block drops its traceback, which holds the run's frame
+        last_good = error.last_image
+    assert last_good is not None and last_good.shape == (384, 512, 3)
+    assert records and not records[-1].done
+    assert_let_go(runs, records, [])
 
 
 def test_seed_makes_runs_repeatable():

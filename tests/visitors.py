@@ -60,6 +60,16 @@ def run_arguments(content: str, style: str, **settings: Any) -> list[Any]:
     return list(values.values())
 
 
+def read_until_image(stream) -> bool:
+    """Read a run's messages until its first streamed image; False if it ended before one."""
+    for message in stream:
+        if message["msg"] == "process_generating" and message["output"]["data"][0]:
+            return True
+        if message["msg"] == "process_completed":
+            return False
+    return False
+
+
 class Heartbeat:
     """The connection an open tab keeps to /heartbeat; closing it is closing the tab.
 

@@ -13,8 +13,9 @@ MIN_STEPS, MAX_STEPS = 10, 1000
 DEFAULT_DEADLINE = 180.0
 DEFAULT_QUEUE_SIZE = 16
 DEFAULT_CONCURRENCY = 1
-# Gradio keeps every session's state (about 0.1 MB of page configuration each, plus its run's
-# record) until it has this many, 10000 by default; a thousand bounds that to ~100-300 MB.
+# Gradio keeps every session's state until it has this many, 10000 by default: after a default
+# 512 px run about 1.2 MB (the final picture 0.5 MB, the loss rows and the page's values with its
+# loss chart 0.2 and 0.5 MB; see tests/test_memory.py), so a thousand bounds that to about 1 GB.
 DEFAULT_SESSIONS = 1000
 
 

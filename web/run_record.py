@@ -2,8 +2,9 @@
 
 Images are kept as files in the run's own folder (see `web.run_files`), not in
 memory: each shown frame is written once and served from there, the animation
-is assembled from those files at the end, and the record itself stays a few
-small fields. That matters twice over: a session's record lives in Gradio's
+is assembled from those files at the end, and the record itself keeps small
+fields and the latest `nst.Progress`, which holds only its picture once the
+run has ended (0.5 MB at 512 px). That matters twice over: a session's record lives in Gradio's
 session state for up to an hour after its tab closes, and on ZeroGPU the
 record crosses a process boundary (pickled) with every update.
 """
