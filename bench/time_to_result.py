@@ -31,7 +31,7 @@ from visitor import app_run
 
 from nst import Settings, load_image, stylize
 from nst.device import resolve_compute
-from nst.extractors import get_extractor
+from nst.extractors import build_extractor, get_extractor
 from nst.schedule import plan_scales
 from nst.targets import clear_cache
 
@@ -59,7 +59,7 @@ def section(report: Report, profile: Profile, device: torch.device) -> dict:
     content, style = pair_paths(0)
     settings = default_settings(profile)
     scales = plan_scales(settings, load_image(content).size)
-    get_extractor.cache_clear()
+    build_extractor.cache_clear()
     clear_cache()
     runs = {"1: cold (network built, style targets computed)": timed_run(content, style, settings)}
     clear_cache()
@@ -90,7 +90,7 @@ def section(report: Report, profile: Profile, device: torch.device) -> dict:
         firsts["computed"].append(first_image_seconds(content, style, settings))
         firsts["cached"].append(first_image_seconds(content, style, settings))
     compute = resolve_compute(settings.device, settings.precision, settings.channels_last)
-    get_extractor.cache_clear()
+    build_extractor.cache_clear()
     started = time.perf_counter()
     get_extractor(settings.backbone, str(compute.device), compute.channels_last, compute.bf16)
     load = time.perf_counter() - started

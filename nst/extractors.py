@@ -22,17 +22,23 @@ LOADERS: dict[str, Callable[[], FeatureExtractor]] = {"vgg19": load_vgg19, "sque
 BACKBONES = tuple(LOADERS)
 
 
-@functools.lru_cache(maxsize=8)
 def get_extractor(
     backbone: str, device: str = "cpu", channels_last: bool = False, bf16: bool = False
 ) -> FeatureExtractor:
-    """Build (once per process) the frozen extractor for `backbone` on `device`.
+    """The frozen extractor for `backbone` on `device`, built once per process for each set of arguments.
 
     With `bf16` the weights are stored in bf16, for runs under bf16 autocast:
     autocast keeps its casts only of weights that need gradients, so frozen
     fp32 weights would be cast afresh at every call (about 80 MB of copying
     for VGG-19, a sixth of a 128 px step).
     """
+    # Spelled out, so that a call that leaves defaults out gets the same network as one that gives them.
+    return build_extractor(backbone, str(device), bool(channels_last), bool(bf16))
+
+
+@functools.lru_cache(maxsize=8)
+def build_extractor(backbone: str, device: str, channels_last: bool, bf16: bool) -> FeatureExtractor:
+    """Build the frozen extractor (see `get_extractor`, which keeps one per set of arguments)."""
     if backbone not in LOADERS:
         raise SettingsError(f"Unknown feature extractor {backbone!r}; choose from {', '.join(BACKBONES)}.")
     model = LOADERS[backbone]().to(torch.device(device))

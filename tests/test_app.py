@@ -21,7 +21,7 @@ import app
 import nst
 import web.estimate
 import web.run
-from nst.extractors import get_extractor
+from nst.extractors import build_extractor
 from nst.recipe import image_digest
 from web.form import DEFAULT, format_weights
 from web.history import History
@@ -201,7 +201,7 @@ def test_bad_settings_get_a_clear_message(client, photo_path, painting_path):
 def test_missing_squeezenet_weights_are_explained(client, photo_path, painting_path, tmp_path, monkeypatch):
     monkeypatch.setenv("TORCH_HOME", str(tmp_path))  # no cached weights...
     monkeypatch.setenv("https_proxy", "http://127.0.0.1:9")  # ...and no way to download them
-    get_extractor.cache_clear()
+    build_extractor.cache_clear()
     try:
         squeezenet = nst.preset("starry-night")
         job = submit(client, photo_path, painting_path, preset="starry-night", backbone="squeezenet", size=64,
@@ -209,7 +209,7 @@ def test_missing_squeezenet_weights_are_explained(client, photo_path, painting_p
         with pytest.raises(AppError, match="SqueezeNet 1.1 weights could not be loaded.*VGG-19"):
             job.result()
     finally:
-        get_extractor.cache_clear()
+        build_extractor.cache_clear()
 
 
 def test_the_deadline_keeps_the_image_reached(client, photo_path, painting_path, monkeypatch):
