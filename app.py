@@ -436,10 +436,12 @@ def agent_tool() -> None:
         painting = gr.Image(label="Painting", type="filepath")
         strength = gr.Number(value=DEFAULT.style_strength, label="Style strength")
         size = gr.Number(value=DEFAULT.size, label="Size", precision=0)
+        brush_size = gr.Number(value=DEFAULT.style_scale, label="Brush size")
         result = gr.Image(label="Result", format="png")
         trigger = gr.Button()
     trigger.click(
-        stylize_image, inputs=[photo, painting, strength, size], outputs=result, api_name=AGENT_ENDPOINT.lstrip("/"),
+        stylize_image, inputs=[photo, painting, strength, size, brush_size], outputs=result,
+        api_name=AGENT_ENDPOINT.lstrip("/"),
         # The uploads reach `nst.load_image` undecoded, as in the page's own run (see build_demo);
         # agents and visitors share the same run slots (NST_CONCURRENCY).
         preprocess=False, concurrency_id="stylize",
