@@ -104,6 +104,21 @@ def slider_value(page: Page, elem_id: str) -> str:
     return page.locator(f"#{elem_id} input[type=number]").input_value()
 
 
+def wait_until_stored(page: Page, changed_from: str | None) -> None:
+    """Wait until the browser's stored settings differ from `changed_from` and have stopped changing.
+
+    Each change stores the whole form, one store after another: the first new
+    value seen may come from an earlier change, with the latest still to come.
+    """
+    readings: list[str | None] = []
+
+    def settled() -> bool:
+        readings.append(page.evaluate(f"localStorage.getItem({STORAGE_KEY!r})"))
+        return readings[-1] != changed_from and len(readings) >= 6 and len(set(readings[-6:])) == 1
+
+    assert wait_until(settled, timeout=30, interval=0.25), "the settings were not stored"
+
+
 def result_src(page: Page) -> str | None:
     image = page.locator("#result img")
     return image.first.get_attribute("src") if image.count() else None
@@ -290,7 +305,7 @@ def test_settings_outlive_a_reload_and_a_link_reopens_them(browser: Browser, pag
     stored = page.evaluate(f"localStorage.getItem({STORAGE_KEY!r})")
     page.locator("#color label", has_text="Keep photo colours").click()
     # The browser stores the whole form (encrypted) as soon as a setting changes.
-    page.wait_for_function(f"stored => localStorage.getItem({STORAGE_KEY!r}) !== stored", arg=stored)
+    wait_until_stored(page, changed_from=stored)
 
     page.reload()
     page.wait_for_selector("#stylize")
