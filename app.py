@@ -41,7 +41,17 @@ from web.form import (
     format_weights,
 )
 from web.history import discard_history, restore_from_history
-from web.limits import MAX_SIZE, MAX_STEPS, MIN_SIZE, MIN_STEPS, concurrency, queue_size, sessions
+from web.limits import (
+    MAX_SIZE,
+    MAX_STEPS,
+    MIN_SIZE,
+    MIN_STEPS,
+    STROKE_RANGE,
+    STROKE_STEP,
+    concurrency,
+    queue_size,
+    sessions,
+)
 from web.link import LINK_JS, link_query
 from web.look import CSS, HEADER, THEME
 from web.persist import SECRET, STORAGE_KEY, remember_form, restore_on_load
@@ -163,6 +173,7 @@ class Controls:
     size: gr.Slider
     steps: gr.Slider
     style_strength: gr.Slider
+    style_scale: gr.Slider
     preserve_color: gr.Radio
     optimizer: gr.Radio
     learning_rate: gr.Number
@@ -179,9 +190,9 @@ class Controls:
     def from_preset(self) -> list[gr.components.Component]:
         """The widgets a preset fills, in the order of `preset_values` and of `stylize`'s parameters."""
         return [
-            self.backbone, self.size, self.steps, self.style_strength, self.preserve_color, self.optimizer,
-            self.learning_rate, self.style_layer_weights, self.content_weight, self.tv_weight, self.init,
-            self.multiscale, self.seed,
+            self.backbone, self.size, self.steps, self.style_strength, self.style_scale, self.preserve_color,
+            self.optimizer, self.learning_rate, self.style_layer_weights, self.content_weight, self.tv_weight,
+            self.init, self.multiscale, self.seed,
         ]
 
 
@@ -196,11 +207,13 @@ def controls_panel() -> Controls:
             backbone = gr.Dropdown(
                 BACKBONE_CHOICES, value=DEFAULT.backbone, label="Feature extractor", min_width=200, elem_id="backbone"
             )
-        style_strength = gr.Slider(
-            *STRENGTH_RANGE, value=DEFAULT.style_strength, step=0.05, label="Style strength",
-            info="¼: the photo with painted texture · 1: the painting's palette · 4: its texture throughout",
-            elem_id="strength",
-        )
+        with gr.Row():
+            style_strength = gr.Slider(
+                *STRENGTH_RANGE, value=DEFAULT.style_strength, step=0.05, label="Style strength",
+                info="¼: the photo with painted texture · 1: the painting's palette · 4: its texture throughout",
+                min_width=200, elem_id="strength",
+            )
+            style_scale = stroke_slider()
         size = gr.Slider(
             MIN_SIZE, MAX_SIZE, value=DEFAULT.size, step=32, label="Output size (long side, px)", elem_id="size"
         )
@@ -235,8 +248,18 @@ def controls_panel() -> Controls:
             seed = gr.Number(value=DEFAULT.seed, label="Seed", precision=0, minimum=0)
             randomize_seed = gr.Checkbox(value=False, label="Randomise seed")
     return Controls(
-        preset, backbone, size, steps, style_strength, preserve_color, optimizer, learning_rate,
+        preset, backbone, size, steps, style_strength, style_scale, preserve_color, optimizer, learning_rate,
         style_layer_weights, content_weight, tv_weight, init, multiscale, seed, randomize_seed, estimate,
+    )
+
+
+def stroke_slider() -> gr.Slider:
+    """The brush size: how large the painting's strokes come out (the library's style scale)."""
+    low, high = STROKE_RANGE
+    return gr.Slider(
+        low, high, value=DEFAULT.style_scale, step=STROKE_STEP, label="Brush size",
+        info=f"{low:g}: fine strokes · 1: as large as in the painting · {high:g}: bold strokes",
+        min_width=200, elem_id="style-scale",
     )
 
 
@@ -413,10 +436,12 @@ def agent_tool() -> None:
         painting = gr.Image(label="Painting", type="filepath")
         strength = gr.Number(value=DEFAULT.style_strength, label="Style strength")
         size = gr.Number(value=DEFAULT.size, label="Size", precision=0)
+        brush_size = gr.Number(value=DEFAULT.style_scale, label="Brush size")
         result = gr.Image(label="Result", format="png")
         trigger = gr.Button()
     trigger.click(
-        stylize_image, inputs=[photo, painting, strength, size], outputs=result, api_name=AGENT_ENDPOINT.lstrip("/"),
+        stylize_image, inputs=[photo, painting, strength, size, brush_size], outputs=result,
+        api_name=AGENT_ENDPOINT.lstrip("/"),
         # The uploads reach `nst.load_image` undecoded, as in the page's own run (see build_demo);
         # agents and visitors share the same run slots (NST_CONCURRENCY).
         preprocess=False, concurrency_id="stylize",

@@ -23,6 +23,7 @@ from PIL import Image
 import nst
 from web.agent_tool import paint
 from web.gpu_time import gpu_seconds
+from web.limits import STROKE_RANGE
 from web.zerogpu import run_gpu_seconds
 
 from .app_server import IMAGE, serve, submit
@@ -67,7 +68,9 @@ def check_the_one_tool(tools) -> None:
     assert [tool.name for tool in tools] == ["stylize_image"]
     schema = tools[0].inputSchema
     types = {name: spec["type"] for name, spec in schema["properties"].items()}
-    assert types == {"photo": "string", "painting": "string", "strength": "number", "size": "integer"}
+    assert types == {
+        "photo": "string", "painting": "string", "strength": "number", "size": "integer", "brush_size": "number"
+    }
     assert sorted(schema["required"]) == ["painting", "photo"]
     assert "64 to 1024" in schema["properties"]["size"]["description"]
     assert tools[0].description.startswith("Repaint a photo in the style of a painting")
@@ -75,11 +78,21 @@ def check_the_one_tool(tools) -> None:
 
 def test_an_agent_sees_one_tool_and_gets_a_picture_back(monkeypatch, photo_path, painting_path):
     monkeypatch.setenv("NST_MCP", "1")
+    runs = []
+    real_stylize = nst.stylize
+
+    def recording(content, styles, settings, **kwargs):
+        runs.append(settings)
+        return real_stylize(content, styles, settings, **kwargs)
+
+    monkeypatch.setattr(nst, "stylize", recording)  # the real run, with its settings kept for checking
     photo = make_photo()
     with serve() as url:
         check_the_one_tool(list_tools(url))
         started = time.monotonic()
-        result = call_tool(url, {"photo": data_uri(photo), "painting": data_uri(make_painting()), "size": 64})
+        result = call_tool(
+            url, {"photo": data_uri(photo), "painting": data_uri(make_painting()), "size": 64, "brush_size": 1.5}
+        )
         seconds = time.monotonic() - started
         # The page's streaming API is still there for gradio_client users, keywords and defaults included.
         job = submit(Client(url, verbose=False), photo_path, painting_path, size=64, steps=10)
@@ -87,6 +100,7 @@ def test_an_agent_sees_one_tool_and_gets_a_picture_back(monkeypatch, photo_path,
     assert not result.isError, result.content
     (picture,) = [item for item in result.content if item.type == "image"]
     assert picture.mimeType == "image/png"
+    assert (runs[0].size, runs[0].style_scale) == (64, 1.5)
     image = Image.open(io.BytesIO(base64.b64decode(picture.data)))
     assert image.size == (64, 48)
     before = np.asarray(photo.resize((64, 48), Image.Resampling.LANCZOS), dtype=np.float32)
@@ -99,8 +113,13 @@ def test_a_bad_file_is_an_error_the_agent_can_read(monkeypatch):
     with serve() as url:
         result = call_tool(url, {"photo": data_uri(make_photo()), "painting": data_uri(b"not an image at all")})
         too_big = call_tool(url, {"photo": data_uri(make_photo()), "painting": data_uri(make_painting()), "size": 4096})
+        too_bold = call_tool(
+            url, {"photo": data_uri(make_photo()), "painting": data_uri(make_painting()), "brush_size": 40}
+        )
     assert result.isError and "not an image we can read" in result.content[0].text
     assert too_big.isError and "64 to 1024 pixels" in too_big.content[0].text
+    low, high = STROKE_RANGE
+    assert too_bold.isError and f"Brush size (style_scale) goes from {low:g} to {high:g}" in too_bold.content[0].text
 
 
 def free_port() -> int:

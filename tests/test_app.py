@@ -25,6 +25,7 @@ from nst.extractors import build_extractor
 from nst.recipe import image_digest
 from web.form import DEFAULT, format_weights
 from web.history import History
+from web.limits import STROKE_RANGE
 from web.run_record import RunRecord
 
 from .app_server import (
@@ -165,6 +166,26 @@ def test_every_picture_carries_its_recipe_and_the_session_keeps_a_history(client
     other_visitor = Client(client.src, verbose=False)
     alone = submit(other_visitor, photo_path, painting_path, size=64, steps=10).result()
     assert len(alone[HISTORY]) == 1, "each visitor has a history of their own"
+
+
+def test_the_brush_size_changes_the_picture_and_its_recipe_says_which(client, photo_path, painting_path):
+    def run(style_scale: float) -> tuple:
+        final = submit(client, photo_path, painting_path, size=64, steps=10, style_scale=style_scale).result()
+        assert final[STATUS].startswith("**Done**"), final[STATUS]
+        assert nst.settings_from_recipe(nst.read_recipe(final[PNG])).style_scale == style_scale
+        return final
+
+    fine, bold = run(0.5), run(2.0)
+    change = np.abs(np.asarray(Image.open(fine[PNG]), dtype=float) - np.asarray(Image.open(bold[PNG]), dtype=float))
+    assert change.mean() > 5, change.mean()
+    assert [entry["caption"] for entry in bold[HISTORY]][:2] == [
+        "painting · 64 px · strength 1 · brush size 2 · 10 steps · seed 0",
+        "painting · 64 px · strength 1 · brush size 0.5 · 10 steps · seed 0",
+    ]
+    low, high = STROKE_RANGE
+    for wrong in (high + 0.5, low - 0.1):
+        with pytest.raises(AppError, match=rf"Brush size \(style_scale\) goes from {low:g} to {high:g} on this page"):
+            submit(client, photo_path, painting_path, size=64, steps=10, style_scale=wrong).result()
 
 
 def test_the_share_button_is_on_the_result_and_the_history_on_spaces_only(monkeypatch):

@@ -28,6 +28,7 @@ import nst
 import web.run
 from nst.presets import PRESET_TITLES
 from web.form import format_weights
+from web.limits import STROKE_STEP
 from web.persist import STORAGE_KEY
 
 from .app_server import serve, wait_until
@@ -97,6 +98,25 @@ def set_slider(page: Page, elem_id: str, value: float) -> None:
     box = page.locator(f"#{elem_id} input[type=number]")
     box.fill(str(value))
     box.press("Enter")
+
+
+def slider_value(page: Page, elem_id: str) -> str:
+    return page.locator(f"#{elem_id} input[type=number]").input_value()
+
+
+def wait_until_stored(page: Page, changed_from: str | None) -> None:
+    """Wait until the browser's stored settings differ from `changed_from` and have stopped changing.
+
+    Each change stores the whole form, one store after another: the first new
+    value seen may come from an earlier change, with the latest still to come.
+    """
+    readings: list[str | None] = []
+
+    def settled() -> bool:
+        readings.append(page.evaluate(f"localStorage.getItem({STORAGE_KEY!r})"))
+        return readings[-1] != changed_from and len(readings) >= 6 and len(set(readings[-6:])) == 1
+
+    assert wait_until(settled, timeout=30, interval=0.25), "the settings were not stored"
 
 
 def result_src(page: Page) -> str | None:
@@ -197,13 +217,14 @@ def test_a_preset_fills_the_controls_and_the_network_follows(page: Page):
     page.wait_for_selector("#style img[src*='style_the_scream']")  # the recipe's own painting
     assert weights.input_value() == format_weights(nst.preset("the-scream").style_layer_weights)
     assert "SqueezeNet" in page.locator("#backbone input").input_value()
+    assert slider_value(page, "style-scale") == str(nst.preset("the-scream").style_scale)  # the recipe's own
 
     page.locator("#backbone input").click()
     page.get_by_role("option", name="VGG-19 (embedded)").click()
     page.wait_for_function("document.querySelector('#size input[type=number]').value === '512'")
     assert page.locator("#preset input").input_value() == PRESET_TITLES["vgg19"]
     assert weights.input_value() == format_weights(nst.preset("vgg19").style_layer_weights)
-    assert size.input_value() == "512"
+    assert size.input_value() == "512" and slider_value(page, "style-scale") == "1"
     # The network's preset keeps the painting the visitor has: only a chosen preset brings its own.
     assert page.locator("#style img[src*='style_the_scream']").count() == 1
 
@@ -259,6 +280,7 @@ def test_a_dropped_result_fills_the_controls_and_its_example_pictures(page: Page
     page.wait_for_function("document.querySelector('#size input[type=number]').value === '224'")
     assert page.locator("#steps input[type=number]").input_value() == "120"
     assert page.locator("#strength input[type=number]").input_value() == "2.5"
+    assert slider_value(page, "style-scale") == str(settings.style_scale)
     assert page.locator("#preset input").input_value() == PRESET_TITLES["the-scream"]
     assert "SqueezeNet" in page.locator("#backbone input").input_value()
     page.wait_for_selector("#content img[src*='content_coffee']")
@@ -274,22 +296,29 @@ def test_a_dropped_result_fills_the_controls_and_its_example_pictures(page: Page
 def test_settings_outlive_a_reload_and_a_link_reopens_them(browser: Browser, page: Page, url: str):
     pick_examples(page, "content_chelsea", "style_great_wave")
     set_slider(page, "size", 320)
+    stroke_slider = page.locator("#style-scale input[type=range]")
+    stroke_slider.focus()
+    for _ in range(10):  # the brush size moved by hand, ten steps up from 1
+        stroke_slider.press("ArrowRight")
+    moved = f"{1 + 10 * STROKE_STEP:g}"
+    assert slider_value(page, "style-scale") == moved
     stored = page.evaluate(f"localStorage.getItem({STORAGE_KEY!r})")
     page.locator("#color label", has_text="Keep photo colours").click()
     # The browser stores the whole form (encrypted) as soon as a setting changes.
-    page.wait_for_function(f"stored => localStorage.getItem({STORAGE_KEY!r}) !== stored", arg=stored)
+    wait_until_stored(page, changed_from=stored)
 
     page.reload()
     page.wait_for_selector("#stylize")
     page.wait_for_function("document.querySelector('#size input[type=number]').value === '320'")
     assert page.locator("#color input[value='luminance']").is_checked()
+    assert slider_value(page, "style-scale") == moved
     assert page.locator("#content img").count() == page.locator("#style img").count() == 0, "never the pictures"
 
     pick_examples(page, "content_chelsea", "style_great_wave")
     page.click("#link-button")
     page.wait_for_function("document.querySelector('#link input').value.includes('?size=320')")
     link = page.locator("#link input").input_value()
-    assert link.startswith(url)
+    assert link.startswith(url) and f"&style_scale={moved}&" in link
 
     stranger = browser.new_page(viewport=DESKTOP)  # a browser that has stored nothing
     try:
@@ -297,6 +326,7 @@ def test_settings_outlive_a_reload_and_a_link_reopens_them(browser: Browser, pag
         stranger.wait_for_selector("#stylize")
         stranger.wait_for_function("document.querySelector('#size input[type=number]').value === '320'")
         assert stranger.locator("#color input[value='luminance']").is_checked()
+        assert slider_value(stranger, "style-scale") == moved
         stranger.wait_for_selector("#content img[src*='content_chelsea']")
         stranger.wait_for_selector("#style img[src*='style_great_wave']")
     finally:

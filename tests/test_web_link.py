@@ -6,9 +6,10 @@ import shutil
 from pathlib import Path
 from urllib.parse import parse_qs
 
+import nst
 from web.examples import EXAMPLES
-from web.form import DEFAULT_FORM, FORM_FIELDS, checked_form
-from web.link import link_query, read_link
+from web.form import DEFAULT_FORM, FORM_FIELDS, checked_form, form_values
+from web.link import as_text, link_query, read_link
 
 
 def upload(path: Path, folder: Path) -> dict:
@@ -19,12 +20,12 @@ def upload(path: Path, folder: Path) -> dict:
 
 
 def test_a_link_carries_changed_settings_and_example_pictures_only(tmp_path: Path):
-    form = {**DEFAULT_FORM, "size": 320, "preserve_color": "luminance", "style_2_weight": 0.5}
+    form = {**DEFAULT_FORM, "size": 320, "style_scale": 1.5, "preserve_color": "luminance", "style_2_weight": 0.5}
     own_photo = tmp_path / "own.png"
     own_photo.write_bytes(b"not an example")
     starry, wave = (upload(EXAMPLES / name, tmp_path) for name in ("style_starry_night.jpg", "style_great_wave.jpg"))
     query = link_query(*(form[name] for name in FORM_FIELDS), {"path": str(own_photo)}, starry, None, wave)
-    assert query == ("?style_2_weight=0.5&size=320&preserve_color=luminance"
+    assert query == ("?style_2_weight=0.5&size=320&style_scale=1.5&preserve_color=luminance"
                      "&paintings=style_starry_night.jpg,,style_great_wave.jpg")
 
     linked_form, photo, paintings = read_link({name: values[0] for name, values in parse_qs(query[1:]).items()})
@@ -41,8 +42,30 @@ def test_links_name_only_example_files_and_bad_settings_are_dropped():
     assert read_link({"__theme": "dark"}) is None, "a page address without our settings is no link"
 
 
+def test_a_link_without_a_brush_size_means_1_or_the_presets_own():
+    assert read_link({"size": "320"})[0]["style_scale"] == 1.0
+    # Before the page showed it, the preset chose the brush size: such a link meant the preset's.
+    scream = form_values(nst.preset("the-scream"), "the-scream")
+    old_link = {
+        name: as_text(value) for name, value in scream.items() if value != DEFAULT_FORM[name] and name != "style_scale"
+    }
+    assert read_link(old_link)[0] == scream and scream["style_scale"] == 224 / 192
+
+    # So a link leaves the preset's own out, and carries any other.
+    def query(form: dict) -> dict[str, str]:
+        made = link_query(*(form[name] for name in FORM_FIELDS), None, None, None, None)
+        return {name: values[0] for name, values in parse_qs(made[1:]).items()}
+
+    assert query(scream) == old_link
+    assert query({**scream, "style_scale": 1.0})["style_scale"] == "1.0"
+    assert read_link(query({**scream, "style_scale": 1.0}))[0] == {**scream, "style_scale": 1.0}
+    assert read_link({"style_scale": "9"}) is None
+    assert read_link({"style_scale": "NaN"}) is None
+
+
 def test_a_stored_form_is_completed_with_defaults_and_refused_when_invalid():
     assert checked_form({"steps": 40, "an old field": 1}) == {**DEFAULT_FORM, "steps": 40}
+    assert checked_form({"steps": 40})["style_scale"] == 1.0, "a form stored before the brush size"
     assert checked_form({"style_layer_weights": "a lot"}) is None
     assert checked_form({"style_weight": -1}) is None
     assert checked_form("not a form") is None

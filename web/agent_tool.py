@@ -27,7 +27,7 @@ from PIL import Image
 import nst
 
 from .active_runs import ACTIVE_RUNS
-from .form import DEFAULT, number, page_size
+from .form import DEFAULT, number, page_size, page_style_scale
 from .limits import deadline
 from .uploads import load_inputs
 from .zerogpu import fit_to_gpu, gpu
@@ -63,6 +63,7 @@ def stylize_image(
     painting: dict[str, Any] | None,
     strength: float = DEFAULT.style_strength,
     size: float = DEFAULT.size,
+    brush_size: float = DEFAULT.style_scale,
 ) -> Image.Image:
     """Repaint a photo in the style of a painting (neural style transfer, Gatys et al. 2016) and return the picture.
 
@@ -75,12 +76,15 @@ def stylize_image(
         strength: how much of the painting's palette and texture the result takes; 0.25 keeps the photo's
             colours under painted texture, 1 (the default) takes the painting's palette, 4 its texture throughout.
         size: long side of the result in pixels, 64 to 1024; the photo's aspect ratio is kept.
+        brush_size: how large the painting's brush strokes come out: 1 (the default) as large as in the painting,
+            less for finer strokes, more for bolder ones (a value outside this server's range is refused, naming it).
     Returns:
         the stylised picture, as a PNG.
     """
     try:
         settings = DEFAULT.replace(
-            style_strength=number("Style strength", strength), size=page_size(size), deadline=deadline()
+            style_strength=number("Style strength", strength), size=page_size(size),
+            style_scale=page_style_scale(brush_size), deadline=deadline(),
         )
         content_image, style_images = load_inputs(photo, [painting])
     except nst.NSTError as error:

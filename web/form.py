@@ -16,7 +16,7 @@ import gradio as gr
 import nst
 from nst.settings import DEFAULT_LEARNING_RATES
 
-from .limits import MAX_SIZE, MAX_STEPS, MIN_SIZE, MIN_STEPS
+from .limits import MAX_SIZE, MAX_STEPS, MIN_SIZE, MIN_STEPS, STROKE_RANGE
 
 DEFAULT = nst.preset("vgg19")
 ADAM_RATE, LBFGS_RATE = DEFAULT_LEARNING_RATES["adam"], DEFAULT_LEARNING_RATES["lbfgs"]
@@ -58,12 +58,22 @@ def page_size(size: object) -> int:
     return round(value)
 
 
+def page_style_scale(style_scale: object) -> float:
+    """The brush size (style scale) within the page's range, or a message giving the range."""
+    value = number("Brush size", style_scale)
+    low, high = STROKE_RANGE
+    if not low <= value <= high:
+        raise nst.SettingsError(f"Brush size (style_scale) goes from {low:g} to {high:g} on this page; got {value:g}.")
+    return value
+
+
 def build_settings(
     preset: str,
     backbone: str,
     size: float,
     steps: float,
     style_strength: float,
+    style_scale: float,
     preserve_color: str,
     optimizer: str,
     learning_rate: float | None,
@@ -91,6 +101,7 @@ def build_settings(
         size=page_size(size),
         steps=round(steps),
         style_strength=number("Style strength", style_strength),
+        style_scale=page_style_scale(style_scale),
         preserve_color=preserve_color,
         optimizer=optimizer,
         learning_rate=number("Learning rate", learning_rate) if learning_rate else None,
@@ -118,7 +129,7 @@ def blend_weights(paintings: Sequence[object | None], weights: Sequence[object])
 
 
 PRESET_FIELDS = (
-    "backbone", "size", "steps", "style_strength", "preserve_color", "optimizer", "learning_rate",
+    "backbone", "size", "steps", "style_strength", "style_scale", "preserve_color", "optimizer", "learning_rate",
     "style_layer_weights", "content_weight", "tv_weight", "init", "multiscale", "seed",
 )
 """The widgets a preset fills."""
@@ -137,6 +148,7 @@ def form_values(settings: nst.Settings, preset: str, blend: Sequence[float] = ()
         "size": settings.size,
         "steps": settings.steps,
         "style_strength": settings.style_strength,
+        "style_scale": settings.style_scale,
         "preserve_color": settings.preserve_color,
         "optimizer": settings.optimizer,
         "learning_rate": settings.learning_rate or 0,
@@ -158,6 +170,16 @@ def settings_from_form(form: dict[str, Any]) -> nst.Settings:
     return build_settings(form["preset"], *(form[name] for name in PRESET_FIELDS))
 
 
+def form_defaults(preset: str) -> dict[str, Any]:
+    """What a form naming `preset` means by a field it lacks: the page's default, but the preset's own style scale.
+
+    The page once left the style scale to the preset, so a link or stored form
+    from then lacks it and meant the preset's (2.67 for Composition VII); a
+    link still leaves it out when it is the preset's (`web.link`).
+    """
+    return {**DEFAULT_FORM, "style_scale": nst.preset(preset).style_scale}
+
+
 def checked_form(stored: object) -> dict[str, Any] | None:
     """A form kept by the browser or carried by a link, completed with defaults; None if it is not usable.
 
@@ -166,10 +188,12 @@ def checked_form(stored: object) -> dict[str, Any] | None:
     """
     if not isinstance(stored, dict):
         return None
-    form = {**DEFAULT_FORM, **{name: value for name, value in stored.items() if name in FORM_FIELDS}}
+    given = {name: value for name, value in stored.items() if name in FORM_FIELDS}
+    preset = given.get("preset", DEFAULT_FORM["preset"])
+    if not isinstance(preset, str) or preset not in nst.PRESETS:
+        return None
+    form = {**form_defaults(preset), **given}
     try:
-        if form["preset"] not in nst.PRESETS:
-            return None
         settings_from_form(form)
         for name in BLEND_FIELDS:
             if not 0 <= number(name, form[name]) < float("inf"):

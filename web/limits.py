@@ -10,6 +10,13 @@ import os
 
 MIN_SIZE, MAX_SIZE = 64, 1024
 MIN_STEPS, MAX_STEPS = 10, 1000
+# The brush size (the library's `style_scale`: the painting is resized to this times the
+# picture's long side before its statistics are taken, so larger means bolder strokes).
+# Provisional until the brush-size study picks what looks good. It must hold every preset's
+# own scale (Composition VII's is 512/192 = 2.67), or choosing that preset would put the
+# slider out of its range (tests/test_web_form.py checks).
+STROKE_RANGE = (0.5, 3.0)
+STROKE_STEP = 0.05
 DEFAULT_DEADLINE = 180.0
 DEFAULT_QUEUE_SIZE = 16
 DEFAULT_CONCURRENCY = 1

@@ -1,8 +1,9 @@
 """A link that reopens the page with the same settings (and the same example pictures).
 
-The link names each setting that differs from the defaults as a query
-parameter of its own (`?size=320&preserve_color=luminance`), so it stays
-short and readable, and names example pictures by file name
+The link names each setting that differs from the defaults (the style scale:
+from its preset's, see `web.form.form_defaults`) as a query parameter of its
+own (`?size=320&preserve_color=luminance`), so it stays short and readable,
+and names example pictures by file name
 (`photo=content_chelsea.jpg&paintings=style_starry_night.jpg,,style_great_wave.jpg`);
 a visitor's own uploads never travel. It is made from the page's address as
 the browser sees it, so on a Space or behind `--share` it is public, and on a
@@ -19,7 +20,7 @@ from typing import Any
 from urllib.parse import quote, urlencode
 
 from .examples import example_named, example_of_file
-from .form import DEFAULT_FORM, FORM_FIELDS, checked_form
+from .form import DEFAULT_FORM, FORM_FIELDS, checked_form, form_defaults
 from .uploads import upload_path
 
 SLOTS = 3
@@ -40,7 +41,8 @@ def link_query(*values: Any) -> str:
     """The query string for the widgets' values (FORM_FIELDS order), then the photo and three painting uploads."""
     form = dict(zip(FORM_FIELDS, values[: len(FORM_FIELDS)], strict=True))
     content, *paintings = values[len(FORM_FIELDS):]
-    carried = {name: as_text(value) for name, value in form.items() if value != DEFAULT_FORM[name]}
+    defaults = form_defaults(form["preset"])
+    carried = {name: as_text(value) for name, value in form.items() if value != defaults[name]}
     photo = example_of_file(upload_path(content))
     if photo is not None:
         carried["photo"] = photo.name

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 from typing import Any
 
 import gradio as gr
@@ -63,17 +64,21 @@ def matching_preset(settings: nst.Settings) -> tuple[str, list[str]]:
     """The preset that best supplies the settings the page does not show, and those it still differs in.
 
     A picture made on this page always matches one exactly; one made on the
-    command line may have used options the page has no widget for.
+    command line may have used options the page has no widget for. Presets
+    that supply the same hidden settings (the SqueezeNet recipes differ only
+    in settings the page shows) are told apart by the shown ones, so the
+    preset named is the one the picture was made with.
     """
     hidden = [
         field.name for field in dataclasses.fields(nst.Settings)
         if field.name not in {*PRESET_FIELDS, "style_blend", *RUN_FIELDS}
     ]
-    best: tuple[str, list[str]] | None = None
-    for name in nst.PRESETS:
+
+    def differing(name: str, fields: Sequence[str]) -> list[str]:
         preset = nst.preset(name)
-        differing = [field for field in hidden if getattr(preset, field) != getattr(settings, field)]
-        if preset.backbone == settings.backbone and (best is None or len(differing) < len(best[1])):
-            best = (name, differing)
-    assert best is not None, "every network has a preset"
-    return best
+        return [field for field in fields if getattr(preset, field) != getattr(settings, field)]
+
+    candidates = [name for name in nst.PRESETS if nst.preset(name).backbone == settings.backbone]
+    assert candidates, "every network has a preset"
+    best = min(candidates, key=lambda name: (len(differing(name, hidden)), len(differing(name, PRESET_FIELDS))))
+    return best, differing(best, hidden)

@@ -20,7 +20,7 @@ from nst.recipe import read_recipe, settings_from_recipe
 
 from .examples import example_of_pixels
 from .form import FORM_FIELDS, form_values, widget_values
-from .limits import MAX_SIZE, MAX_STEPS, MIN_SIZE, MIN_STEPS
+from .limits import MAX_SIZE, MAX_STEPS, MIN_SIZE, MIN_STEPS, STROKE_RANGE
 from .presets import matching_preset
 
 SLOTS = 3
@@ -54,14 +54,19 @@ def reuse_settings(file: str | None) -> tuple[Any, ...]:
 
 
 def within_page_limits(settings: nst.Settings, notes: list[str]) -> nst.Settings:
-    """`settings` with size and steps brought into this page's ranges, saying so."""
+    """`settings` with size, steps and brush size brought into this page's ranges, saying so."""
     size = min(max(settings.size, MIN_SIZE), MAX_SIZE)
     steps = min(max(settings.steps, MIN_STEPS), MAX_STEPS)
+    low, high = STROKE_RANGE
+    style_scale = min(max(settings.style_scale, low), high)
     if size != settings.size:
         notes.append(f"Its size of {settings.size} px is outside this page's {MIN_SIZE}-{MAX_SIZE} px: set to {size}.")
     if steps != settings.steps:
         notes.append(f"Its {settings.steps} steps are outside this page's {MIN_STEPS}-{MAX_STEPS}: set to {steps}.")
-    return settings.replace(size=size, steps=steps)
+    if style_scale != settings.style_scale:
+        notes.append(f"Its brush size of {settings.style_scale:g} is outside this page's {low:g}-{high:g}: "
+                     f"set to {style_scale:g}.")
+    return settings.replace(size=size, steps=steps, style_scale=style_scale)
 
 
 def pictures(inputs: dict[str, Any], notes: list[str]) -> tuple[Any, list[Any]]:

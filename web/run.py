@@ -73,6 +73,7 @@ def stylize(
     size: float = DEFAULT.size,
     steps: float = DEFAULT.steps,
     style_strength: float = DEFAULT.style_strength,
+    style_scale: float = DEFAULT.style_scale,
     preserve_color: str = DEFAULT.preserve_color,
     optimizer: str = DEFAULT.optimizer,
     learning_rate: float | None = DEFAULT.learning_rate or 0,
@@ -92,7 +93,8 @@ def stylize(
     """Repaint the `content` photo in the manner of the `style` painting, streaming the result.
 
     Up to two more paintings (`style_2`, `style_3`) blend in, each painting's
-    style weighed by its `*_weight` (only the relative weights matter). A
+    style weighed by its `*_weight` (only the relative weights matter). The
+    `style_scale` is the page's brush size: larger paints bolder strokes. A
     `mask` (white = painted, black = kept) limits the painting to part of the
     photo; `mask_style` then paints the black part instead of keeping it.
     Yields (image, status, losses, before/after, PNG, animation, history)
@@ -111,7 +113,7 @@ def stylize(
     paintings = (style, style_2, style_3)
     try:
         settings = build_settings(
-            preset, backbone, size, steps, style_strength, preserve_color, optimizer, learning_rate,
+            preset, backbone, size, steps, style_strength, style_scale, preserve_color, optimizer, learning_rate,
             style_layer_weights, content_weight, tv_weight, init, multiscale, seed,
             style_blend=blend_weights(paintings, (style_weight, style_2_weight, style_3_weight)), deadline=deadline(),
         )

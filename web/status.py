@@ -53,8 +53,12 @@ def status_stopped(p: nst.Progress) -> str:
 
 
 def caption(settings: nst.Settings, paintings: list[str]) -> str:
-    """A history entry's one line: which paintings, and the settings a visitor changes most."""
+    """A history entry's one line: which paintings, and the settings a visitor changes most.
+
+    The brush size is named only when it is not the usual 1, to keep the line short.
+    """
+    stroke = f" · brush size {settings.style_scale:g}" if settings.style_scale != 1 else ""
     return (
-        f"{' + '.join(paintings)} · {settings.size} px · strength {settings.style_strength:g} · "
+        f"{' + '.join(paintings)} · {settings.size} px · strength {settings.style_strength:g}{stroke} · "
         f"{settings.steps} steps · seed {settings.seed}"
     )
