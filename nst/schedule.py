@@ -1,14 +1,23 @@
 """Coarse-to-fine plans and size-invariant loss weights.
 
 Optimising a small image first gets the large structures of the style into
-place cheaply; each finer scale then only adds detail. Most steps go to the
-small, cheap scales: a scale gets steps in proportion to (output / its size)
-^ coarse_bias. A step's cost grows with the pixel count, so the finer scales
-still take most of the time (BENCHMARKS.md has the split).
+place cheaply: the coarse scales, from `min_scale` up, count every layer and
+take most of the steps, shared as (output / side) ^ coarse_bias. The output
+size then comes in two stages. First only the texture layers count (the
+shallowest `texture_layers` style layers): the painting's strokes at full
+resolution, and the photo's edges back where the enlarged coarse change
+blurred them. Then the shape layers join (the shallowest `finish_layers`,
+the deepest of them at `finish_deep_weight`). Neither runs the network past
+relu4_1, whose two last blocks cost a third of a full step at 512 px; and the
+deepest layers at the output size pulled the photo's shapes apart faster
+than the steps there could restore them (BENCHMARKS.md, the speed levers).
 
 Coarse to fine pays only when the coarse scales are much smaller than the
-output (Settings.use_multiscale): below that a run does the same work at one
-scale, which reaches the painting's statistics sooner.
+output (Settings.use_multiscale): below that a run works at one scale, all
+its steps counting every layer. At 256 px the default 26 cost about two
+thirds of a default 512 px run and made Gram, colour and structure .237 /
+.055 / .868 on three of the quality study's pairs (the 76 steps before,
+.226 / .038 / .892, in three times the time).
 """
 
 from __future__ import annotations
@@ -22,12 +31,17 @@ from .settings import Settings
 SCALE_STEP = math.sqrt(2.0)
 
 
+# Which layers a stage counts: every layer, the texture layers, or texture and shape layers.
+WHOLE, TEXTURE, SHAPES = "whole", "texture", "shapes"
+
+
 @dataclass(frozen=True)
 class Scale:
-    """One stage of a run: working size (width, height) and its number of steps."""
+    """One stage of a run: working size (width, height), its number of steps, the layers it counts."""
 
     size: tuple[int, int]
     steps: int
+    stage: str = WHOLE
 
     @property
     def long_side(self) -> int:
@@ -43,36 +57,55 @@ def scale_sizes(target: int, smallest: int) -> list[int]:
 
 
 def plan_scales(settings: Settings, content_size: tuple[int, int]) -> list[Scale]:
-    """The scales of a run over an image of `content_size`, steps shared out.
+    """The stages of a run over an image of `content_size`, steps shared out.
 
-    Every scale gets at least one step; the total is exactly `settings.steps`
-    (or the number of scales, if that is larger). Left to choose (`multiscale`
-    None) and too small for coarse to fine, a run takes one scale and as many
-    steps as cost what the coarse-to-fine plan would have: `steps` keeps
-    meaning the same amount of work at every size.
+    Every stage gets at least one step; the total is exactly `settings.steps`
+    (fewer steps than stages drop the coarsest scales). Too small for coarse
+    to fine, or asked for one scale, a run takes all its steps at the output
+    size, every layer counted.
     """
     if not settings.use_multiscale:
-        steps = settings.steps
-        if settings.multiscale is None:
-            steps = same_work(plan_scales(settings.replace(multiscale=True), content_size))
-        return [Scale(size_for_long_side(content_size, settings.size), steps)]
-    sides = scale_sizes(settings.size, settings.min_scale)
-    sides = sides[-settings.steps :]
-    shares = [(settings.size / side) ** settings.coarse_bias for side in sides]
+        return [Scale(size_for_long_side(content_size, settings.size), settings.steps)]
+    output = size_for_long_side(content_size, settings.size)
+    if settings.finish_share == 0:  # no finishing stages: every scale, the output's too, counts every layer
+        sides = scale_sizes(settings.size, settings.min_scale)[-settings.steps :]
+        counts = share(settings.steps, [(settings.size / side) ** settings.coarse_bias for side in sides])
+        return [Scale(size_for_long_side(content_size, side), n) for side, n in zip(sides, counts, strict=True)]
+    sides = coarse_sides(settings)
+    finish = settings.steps if not sides else min(settings.steps, max(2, round(settings.steps * settings.finish_share)))
+    texture = min(finish - 1, round(finish * settings.texture_share))
+    coarse = settings.steps - finish
+    sides = sides[len(sides) - coarse :] if coarse < len(sides) else sides
+    counts = share(coarse, [(settings.size / side) ** settings.coarse_bias for side in sides])
+    finishing = [Scale(output, texture, TEXTURE)] if texture > 0 else []
+    return [
+        *(Scale(size_for_long_side(content_size, side), n) for side, n in zip(sides, counts, strict=True)),
+        *finishing,
+        Scale(output, finish - texture, SHAPES),
+    ]
+
+
+def coarse_sides(settings: Settings) -> list[int]:
+    """The long sides of the coarse scales of a coarse-to-fine run at `settings.size`.
+
+    All but the output and the scale just below it, which adds little that
+    the output's own stages do not: from the one below it, the output size is
+    a 2x step. None when the output is under twice the smallest scale.
+    """
+    return scale_sizes(settings.size, settings.min_scale)[:-2]
+
+
+def share(steps: int, shares: list[float]) -> list[int]:
+    """`steps` shared in proportion to `shares`, at least one each, rounded by largest remainder."""
+    if not shares:
+        return []
     total = sum(shares)
-    steps = [max(1, math.floor(settings.steps * share / total)) for share in shares]
-    # Hand the steps lost to rounding to the coarsest scales, where they are cheapest.
-    index = 0
-    while sum(steps) < settings.steps:
-        steps[index % len(steps)] += 1
-        index += 1
-    return [Scale(size_for_long_side(content_size, side), n) for side, n in zip(sides, steps, strict=True)]
-
-
-def same_work(plan: list[Scale]) -> int:
-    """How many steps at the last scale of `plan` cost what the whole plan does (a step's cost goes with its pixels)."""
-    last = plan[-1].size[0] * plan[-1].size[1]
-    return max(1, round(sum(scale.steps * scale.size[0] * scale.size[1] for scale in plan) / last))
+    exact = [steps * part / total for part in shares]
+    counts = [max(1, math.floor(x)) for x in exact]
+    by_remainder = sorted(range(len(shares)), key=lambda i: (counts[i] - exact[i], i))
+    for index in by_remainder[: max(0, steps - sum(counts))]:
+        counts[index] += 1
+    return counts
 
 
 def size_factor(settings: Settings, long_side: int) -> float:

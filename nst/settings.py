@@ -29,6 +29,7 @@ STRENGTH_RANGE = (0.25, 4.0)
 MIN_SIZE = 32
 MAX_SIZE = 4096
 MAX_STEPS = 5000
+MAX_LAYERS = 64
 DEFAULT_LEARNING_RATES = {"adam": 0.02, "lbfgs": 1.0}
 # Coarse to fine pays from this many times the smallest scale up. At 512 px its coarse
 # scales lay down the painting's large strokes, which one scale at the same cost does
@@ -53,9 +54,9 @@ class Settings:
 
     backbone: str = "vgg19"
     size: int = 512
-    # 160 steps keep a square 512 px image under a minute on a 2-core CPU; with
-    # `average` off they match or beat 200 averaged steps (BENCHMARKS.md).
-    steps: int = 160
+    # Steps in all, over every scale and stage (see nst.schedule): 26 make the default
+    # 512 px picture in about 10 VGG-19 passes' time (BENCHMARKS.md, speed).
+    steps: int = 26
     optimizer: str = "adam"
     learning_rate: float | None = None
     final_learning_rate: float | None = None
@@ -108,15 +109,20 @@ class Settings:
     # picture enlarged, blurred detail and all. (Only for init "content"; the others
     # have no start to carry a change from, so they enlarge the picture.)
     rescale: str = "change"
-    # Steps per scale go as (size / side) ** coarse_bias. 2 (many more coarse steps)
-    # measured slightly worse at the same time; 1.25 moves a few of the 512 px steps,
-    # which cost 13x a 128 px one, to the coarse scales: 12% less time at 512 px for the
-    # same Gram, colour and structure on three pairs (within 0.012), so 1.25.
-    coarse_bias: float = 1.25
-    # From this long side on, a scale counts only the layers up to shallow_depth (None: all
-    # layers at every scale). See Run.at_scale.
-    shallow_from: int | None = None
-    shallow_depth: str = "relu3_1"
+    # The coarse scales' steps go as (size / side) ** coarse_bias: 8, 6 and 4 at 128, 181
+    # and 256 px for a 512 px picture.
+    coarse_bias: float = 1.0
+    # Coarse to fine, the output size takes finish_share of the steps: first texture_share
+    # of them count only the shallowest texture_layers style layers, then the shallowest
+    # finish_layers, the deepest of those at finish_deep_weight times its weight (content
+    # layers no deeper than the deepest style layer counted). See nst.schedule. A
+    # finish_share of 0 is the plan before these stages: every scale up to the output
+    # counts every layer (with 160 steps and coarse_bias 1.25, the previous default).
+    finish_share: float = 0.3
+    texture_share: float = 0.4
+    texture_layers: int = 3
+    finish_layers: int = 4
+    finish_deep_weight: float = 0.5
     # A running average of the iterates smooths Adam's path, but it lags: at the
     # finest scale, with its few steps, it returned a visibly equal image that
     # the judge found 8-25% further from the style than the last iterate. Off unless asked for.
@@ -148,6 +154,11 @@ class Settings:
         within("lr_drop_at", self.lr_drop_at, 0.0, 1.0)
         within("style_scale", self.style_scale, 0.1, 4.0)
         within("palette", self.palette, 0.0, 1.0)
+        within("finish_share", self.finish_share, 0.0, 1.0)
+        within("texture_share", self.texture_share, 0.0, 1.0)
+        within("texture_layers", self.texture_layers, 1, MAX_LAYERS)
+        within("finish_layers", self.finish_layers, self.texture_layers, MAX_LAYERS)
+        within("finish_deep_weight", self.finish_deep_weight, 0.0, 1.0)
         choose("palette_transfer", self.palette_transfer, PALETTE_TRANSFERS)
         choose("content_target", self.content_target, CONTENT_TARGETS)
         choose("weighting", self.weighting, WEIGHTINGS)

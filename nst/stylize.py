@@ -33,7 +33,7 @@ from .feature_extractor import FeatureExtractor
 from .images import ImageSource, load_image, resize_long_side, to_array, to_tensor
 from .losses import content_loss, style_loss, tv_loss
 from .palette_hold import PaletteHold, palette_quantiles
-from .schedule import Scale, learning_rate_at, plan_scales, size_factor
+from .schedule import SHAPES, TEXTURE, WHOLE, Scale, learning_rate_at, plan_scales, size_factor
 from .settings import Settings
 from .targets import blended_grams, style_grams
 
@@ -139,6 +139,21 @@ class ScaleInputs:
     hold: PaletteHold | None = None
 
 
+@dataclass
+class SizeInputs:
+    """What the stages at one working size share: the photo, the start, content features, style targets."""
+
+    size: tuple[int, int]
+    stage: str  # the widest stage the layers are for: WHOLE, or SHAPES for both output stages
+    content: Tensor
+    seen: Tensor
+    start: Tensor
+    features: dict[str, Tensor]
+    targets: dict[str, Tensor]
+    other_targets: dict[str, Tensor] | None
+    hold: PaletteHold | None
+
+
 def as_image(source: ImageSource) -> Image.Image:
     """Accept a loaded PIL image as is (in RGB), load anything else."""
     if isinstance(source, Image.Image):
@@ -182,6 +197,7 @@ class Run:
         self.at_output: tuple[Tensor, Tensor] | None = None
         self.palette_samples: dict[tuple[int, ...], Tensor] = {}
         self.palette_quantiles: dict[tuple[int, ...], Tensor] = {}
+        self.sized: SizeInputs | None = None
 
     def tensor(self, image: Image.Image, size: tuple[int, int]) -> Tensor:
         resized = image if image.size == size else image.resize(size, Image.Resampling.LANCZOS, reducing_gap=3.0)
@@ -194,21 +210,12 @@ class Run:
             return self.extractor(image, layers)
 
     def prepare(self, scale: Scale) -> ScaleInputs:
-        """Content tensor, content features and blended style targets at `scale`."""
+        """What `scale` optimises against: content, its features, style targets, weights, for its layers."""
         s = self.settings
-        # At the output size the photo and its repainted start may be made already, for an early picture.
-        content, start = self.output_start() if scale.size == self.output_size else (None, None)
-        content = self.tensor(self.content, scale.size) if content is None else content
-        seen_content = color.luminance(content) if s.preserve_color == "luminance" else content
-        style_side = min(MAX_STYLE_SIDE, max(16, round(s.style_scale * scale.long_side)))
-        content_layers, content_layer_weights = self.at_scale(scale, s.content_layers, s.content_layer_weights)
-        style_layers, style_layer_weights = self.at_scale(scale, s.style_layers, s.style_layer_weights)
-        styles = self.style_images(self.styles, content, seen_content, style_side)
-        targets = self.grams(styles, self.blend, style_layers)
-        start = self.repainted(content, seen_content) if start is None else start
-        with torch.no_grad():
-            features = self.features(start if s.content_target == "repainted" else seen_content, content_layers)
-        content_features = [features[name].float() for name in content_layers]
+        content_layers, content_layer_weights, style_layers, style_layer_weights = self.stage_layers(scale.stage)
+        at = self.at_size(scale)
+        content_features = [at.features[name] for name in content_layers]
+        targets = [at.targets[name] for name in style_layers]
         content_weights = [s.content_weight * w for w in content_layer_weights]
         style_weights = [s.style_strength * w for w in style_layer_weights]
         factor = size_factor(s, scale.long_side)
@@ -219,20 +226,12 @@ class Run:
             content_weights = [w * factor for w in content_weights]
         regions = None
         if self.mask is not None:
-            other = None
-            if self.mask_styles:
-                equal = (1.0,) * len(self.mask_styles)
-                other = self.grams(
-                    self.style_images(self.mask_styles, content, seen_content, style_side), equal, style_layers
-                )
+            other = None if at.other_targets is None else [at.other_targets[name] for name in style_layers]
             keep_weight = guidance.KEEP_WEIGHT * factor
-            regions = guidance.regions_at(self.mask, scale.size, seen_content, targets, other, keep_weight)
-        hold = None
-        if s.palette_hold > 0 and s.palette > 0 and s.preserve_color != "luminance":
-            hold = self.palette_hold(content, start)
+            regions = guidance.regions_at(self.mask, scale.size, at.seen, targets, other, keep_weight)
         return ScaleInputs(
-            content=content,
-            start=start,
+            content=at.content,
+            start=at.start,
             content_layers=content_layers,
             style_layers=style_layers,
             content_features=content_features,
@@ -241,25 +240,84 @@ class Run:
             tv_weight=s.tv_weight * factor,
             style_weights=style_weights,
             regions=regions,
-            hold=hold,
+            hold=at.hold,
         )
 
-    def at_scale(
-        self, scale: Scale, layers: tuple[str, ...], weights: tuple[float, ...]
-    ) -> tuple[tuple[str, ...], tuple[float, ...]]:
-        """The layers (and their weights) that count at `scale`.
+    def at_size(self, scale: Scale) -> SizeInputs:
+        """The photo, start, content features and style targets at `scale`'s size, for every layer counted there.
 
-        From `shallow_from` px on, only those up to `shallow_depth`: the deep
-        layers see the large shapes, which the coarser scales have laid down,
-        and past relu3_1 they cost more than half of VGG-19's arithmetic.
+        The output size's two stages share them: made once, for the shape
+        stage's layers, which include the texture stage's.
         """
         s = self.settings
-        if s.shallow_from is None or scale.long_side < s.shallow_from:
-            return layers, weights
-        names = self.extractor.layer_names
-        deepest = names.index(s.shallow_depth)
-        kept = [(layer, weight) for layer, weight in zip(layers, weights, strict=True) if names.index(layer) <= deepest]
-        return tuple(layer for layer, _ in kept), tuple(weight for _, weight in kept)
+        widest = SHAPES if scale.stage in (TEXTURE, SHAPES) else WHOLE
+        if self.sized is not None and (self.sized.size, self.sized.stage) == (scale.size, widest):
+            return self.sized
+        content_layers, _, style_layers, _ = self.stage_layers(widest)
+        # At the output size the photo and its repainted start may be made already, for an early picture.
+        content, start = self.output_start() if scale.size == self.output_size else (None, None)
+        content = self.tensor(self.content, scale.size) if content is None else content
+        seen = color.luminance(content) if s.preserve_color == "luminance" else content
+        style_side = min(MAX_STYLE_SIDE, max(16, round(s.style_scale * scale.long_side)))
+        styles = self.style_images(self.styles, content, seen, style_side)
+        targets = dict(zip(style_layers, self.grams(styles, self.blend, style_layers), strict=True))
+        other = None
+        if self.mask is not None and self.mask_styles:
+            equal = (1.0,) * len(self.mask_styles)
+            others = self.grams(self.style_images(self.mask_styles, content, seen, style_side), equal, style_layers)
+            other = dict(zip(style_layers, others, strict=True))
+        start = self.repainted(content, seen) if start is None else start
+        with torch.no_grad():
+            features = self.features(start if s.content_target == "repainted" else seen, content_layers)
+        hold = None
+        if s.palette_hold > 0 and s.palette > 0 and s.preserve_color != "luminance":
+            hold = self.palette_hold(content, start)
+        self.sized = SizeInputs(
+            size=scale.size,
+            stage=widest,
+            content=content,
+            seen=seen,
+            start=start,
+            features={name: features[name].float() for name in content_layers},
+            targets=targets,
+            other_targets=other,
+            hold=hold,
+        )
+        return self.sized
+
+    def stage_layers(self, stage: str) -> tuple[tuple[str, ...], tuple[float, ...], tuple[str, ...], tuple[float, ...]]:
+        """The content layers and weights, and the style layers and weights, that `stage` counts.
+
+        A texture or shape stage keeps the shallowest `texture_layers` or
+        `finish_layers` style layers (the deepest of a shape stage's at
+        `finish_deep_weight`), and the content layers no deeper than those:
+        the network then runs no further than they need.
+        """
+        s = self.settings
+        if stage == WHOLE:
+            return s.content_layers, s.content_layer_weights, s.style_layers, s.style_layer_weights
+        depth = self.extractor.layer_names.index
+        by_depth = sorted(s.style_layers, key=depth)
+        count = s.texture_layers if stage == TEXTURE else s.finish_layers
+        kept = by_depth[: max(1, count)]
+        deepest = max(depth(layer) for layer in kept)
+        lowered = kept[-1] if stage == SHAPES and len(kept) > s.texture_layers else None
+        style = [
+            (layer, weight * (s.finish_deep_weight if layer == lowered else 1.0))
+            for layer, weight in zip(s.style_layers, s.style_layer_weights, strict=True)
+            if layer in kept
+        ]
+        content = [
+            (layer, weight)
+            for layer, weight in zip(s.content_layers, s.content_layer_weights, strict=True)
+            if depth(layer) <= deepest
+        ]
+        return (
+            tuple(layer for layer, _ in content),
+            tuple(weight for _, weight in content),
+            tuple(layer for layer, _ in style),
+            tuple(weight for _, weight in style),
+        )
 
     def style_images(self, styles: list[Image.Image], content: Tensor, seen_content: Tensor, side: int) -> list[Tensor]:
         """`styles` scaled to `side` and recoloured as the settings ask."""
@@ -440,6 +498,8 @@ def enlarge(image: Tensor, start: Tensor, scale_start: Tensor | None) -> Tensor:
     without, the image itself enlarged.
     """
     size = start.shape[2:]
+    if image.shape[2:] == size:  # the next stage at the same size: the image as it is
+        return image
     if scale_start is None:
         return F.interpolate(image, size=size, mode="bicubic", align_corners=False)
     return start + F.interpolate(image - scale_start, size=size, mode="bicubic", align_corners=False)

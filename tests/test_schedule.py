@@ -7,46 +7,57 @@ import torch
 
 from nst import Settings
 from nst.losses import content_loss, gram_matrix, tv_loss
-from nst.schedule import learning_rate_at, plan_scales, scale_sizes, size_factor
+from nst.schedule import SHAPES, TEXTURE, WHOLE, learning_rate_at, plan_scales, scale_sizes, size_factor
 
 
 def test_scales_grow_by_sqrt2_from_the_smallest_to_the_target():
     assert scale_sizes(512, 128) == [128, 181, 256, 362, 512]
 
 
+def test_the_default_plan_lays_shapes_down_small_then_finishes_at_the_output_size_in_two_stages():
+    plan = plan_scales(Settings(), (1024, 682))
+    assert [(s.size, s.steps, s.stage) for s in plan] == [
+        ((128, 85), 8, WHOLE),
+        ((181, 121), 6, WHOLE),
+        ((256, 170), 4, WHOLE),
+        ((512, 341), 3, TEXTURE),
+        ((512, 341), 5, SHAPES),
+    ]
+
+
 def test_plan_shares_all_steps_and_favours_small_scales():
     plan = plan_scales(Settings(size=512, steps=200), (1024, 768))
     assert sum(s.steps for s in plan) == 200
     assert [s.size for s in plan][-1] == (512, 384)
-    steps = [s.steps for s in plan]
-    assert steps == sorted(steps, reverse=True)
+    coarse = [s.steps for s in plan if s.stage == WHOLE]
+    assert coarse == sorted(coarse, reverse=True) and len(coarse) == 3
+    # A share of 0.3 at the output size, 0.4 of it on texture alone.
+    assert [(s.steps, s.stage) for s in plan[-2:]] == [(24, TEXTURE), (36, SHAPES)]
+
+
+def test_larger_outputs_keep_every_coarse_scale_but_the_one_just_below_the_output():
+    sides = [max(s.size) for s in plan_scales(Settings(size=1024), (1024, 768))]
+    assert sides == [128, 181, 256, 362, 512, 1024, 1024]
 
 
 def test_single_scale_when_small_or_turned_off():
     assert len(plan_scales(Settings(size=192), (1000, 500))) == 1
     assert len(plan_scales(Settings(size=1024, multiscale=False), (1000, 500))) == 1
     assert plan_scales(Settings(size=192), (1000, 500))[0].size == (192, 96)
+    assert plan_scales(Settings(size=1024, multiscale=False), (1000, 500))[0].stage == WHOLE
 
 
-def test_small_outputs_do_the_coarse_to_fine_work_at_one_scale():
-    """Below MULTISCALE_FROM x min_scale the run works at one scale for what the plan would have cost."""
+def test_small_outputs_work_at_one_scale_with_the_steps_given():
     assert Settings(size=383).use_multiscale is False and Settings(size=384).use_multiscale is True
-    (scale,) = plan_scales(Settings(size=256, steps=160), (1000, 500))
-    coarse = plan_scales(Settings(size=256, steps=160, multiscale=True), (1000, 500))
-    assert [s.size[0] for s in coarse] == [128, 181, 256] and [s.steps for s in coarse] == [78, 50, 32]
-    # 78 steps at a quarter of the pixels, 50 at about half, 32 at the full size: about 76.
-    assert scale.size == (256, 128) and scale.steps == 76
-    # Asked for one scale, the steps are taken as given.
+    (scale,) = plan_scales(Settings(size=256), (1000, 500))
+    assert scale.size == (256, 128) and scale.steps == 26 and scale.stage == WHOLE
     assert plan_scales(Settings(size=256, steps=160, multiscale=False), (1000, 500))[0].steps == 160
-    # Nearer the smallest scale the plan had fewer, larger coarse scales: more steps at one scale
-    # (at 200 px its two scales, 136 and 200 px, cost 110 steps at 200 px); at 64 px it had one, so nothing changes.
-    assert plan_scales(Settings(size=200, steps=160), (1000, 500))[0].steps == 110
-    assert plan_scales(Settings(size=64, steps=10), (1000, 500))[0].steps == 10
 
 
-def test_every_scale_gets_a_step_even_with_few_steps():
+def test_every_stage_gets_a_step_even_with_few_steps():
     plan = plan_scales(Settings(size=1024, steps=3), (1024, 1024))
-    assert [s.steps for s in plan] == [1, 1, 1]
+    assert [(max(s.size), s.steps, s.stage) for s in plan] == [(512, 1, WHOLE), (1024, 1, TEXTURE), (1024, 1, SHAPES)]
+    assert [(s.steps, s.stage) for s in plan_scales(Settings(steps=1), (512, 512))] == [(1, SHAPES)]
 
 
 def test_summed_terms_times_size_factor_do_not_depend_on_size():

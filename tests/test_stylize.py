@@ -13,10 +13,12 @@ from torchvision.models import squeezenet1_1
 
 from nst import RunFailedError, Settings, SettingsError, preset, stylize
 from nst.color import rgb_to_yiq
-from nst.extractors import get_extractor
+from nst.device import resolve_compute
+from nst.extractors import build_extractor, get_extractor
 from nst.images import resize_long_side, to_tensor
 from nst.losses import gram_matrix
-from nst.stylize import Snapshot
+from nst.schedule import SHAPES, WHOLE, Scale
+from nst.stylize import Run, Snapshot
 
 from .factories import make_painting, make_photo
 from .footprint import footprint
@@ -98,8 +100,8 @@ def test_a_record_pickles_with_its_picture_made():
 
 
 # --- Records let go of the run -------------------------------------------------
-# A 512 px photo and coarse scales (256 and 362 px at 3 steps), whose pictures are made lazily while the run goes.
-RELEASE = dict(size=512, steps=3, yield_every=1, multiscale=True)
+# A 512 px photo and coarse scales (181 and 256 px at 4 steps), whose pictures are made lazily while the run goes.
+RELEASE = dict(size=512, steps=4, yield_every=1, multiscale=True)
 
 
 def big_photo() -> Image.Image:
@@ -128,7 +130,7 @@ def test_records_kept_after_a_run_hold_their_pictures_and_nothing_of_the_run(run
     records = [next(run)]
     tensors = lazy_tensors(records[0])
     records += list(run)
-    assert [r.size[0] for r in records] == [256, 362, 512] and records[-1].stop_reason == "finished"
+    assert [r.size[0] for r in records] == [181, 256, 512, 512] and records[-1].stop_reason == "finished"
     assert_let_go(runs, records, tensors)
 
 
@@ -243,11 +245,11 @@ def test_squeezenet_preset_runs_with_saved_weights(tmp_path, monkeypatch):
     checkpoints = tmp_path / "hub" / "checkpoints"
     checkpoints.mkdir(parents=True)
     torch.save(squeezenet1_1(weights=None).state_dict(), checkpoints / "squeezenet1_1-b8a52dc0.pth")
-    get_extractor.cache_clear()
+    build_extractor.cache_clear()
     try:
         records = run_all(preset("starry-night", size=64, steps=10, yield_every=5))
     finally:
-        get_extractor.cache_clear()
+        build_extractor.cache_clear()
     assert records[-1].done and records[-1].image.shape == (48, 64, 3)
 
 
@@ -294,3 +296,41 @@ def test_the_palette_hold_keeps_strong_style_near_the_paintings_colours():
 
     strong = Settings(size=64, steps=20, yield_every=20, style_strength=4.0)
     assert colour_gap(strong) < 0.8 * colour_gap(strong.replace(palette_hold=0.0))
+
+
+def test_the_output_size_counts_texture_layers_then_shape_layers_and_stops_the_network_there():
+    """Coarse scales count every layer; at the output size, texture layers first, then shapes, never relu5_1."""
+    settings = Settings(size=128, steps=13, yield_every=1, min_scale=32, multiscale=True, precision="fp32")
+    model = get_extractor("vgg19", "cpu", True)
+    reached: list[int] = []
+    hooks = [module.register_forward_hook(lambda *_, i=i: reached.append(i)) for i, module in enumerate(model.body)]
+    records, deepest = [], []
+    try:
+        for record in stylize(make_photo(128, 96), make_painting(), settings):
+            records.append(record)
+            deepest.append(model.layer_names[max(reached)])  # the deepest layer run for this step
+            reached.clear()
+    finally:
+        for hook in hooks:
+            hook.remove()
+    layers = [{key.split("/")[1] for key in r.losses if "/" in key} for r in records]
+    every = {"relu1_1", "relu2_1", "relu3_1", "relu4_1", "relu5_1", "relu4_2", "relu2_2"}
+    texture = {"relu1_1", "relu2_1", "relu3_1", "relu2_2"}
+    assert [r.size[0] for r in records] == [32] * 4 + [45] * 3 + [64] * 2 + [128] * 4
+    assert layers == [every] * 9 + [texture] * 2 + [texture | {"relu4_1"}] * 2
+    assert deepest[:9] == ["relu5_1"] * 9
+    # The texture stage's first step also prepares the output size for both stages (targets to relu4_1).
+    assert deepest[9:] == ["relu4_1", "relu3_1", "relu4_1", "relu4_1"]
+
+
+def test_a_shape_stage_counts_its_deepest_style_layer_at_finish_deep_weight():
+    settings = Settings(size=128, finish_deep_weight=0.25, precision="fp32")
+    compute = resolve_compute("cpu", "fp32")
+    model = get_extractor("vgg19", "cpu", compute.channels_last)
+    run = Run(make_photo(128, 96), [make_painting()], settings, compute, model, (128, 96))
+    shapes = run.prepare(Scale((128, 96), 1, SHAPES))
+    whole = run.prepare(Scale((128, 96), 1, WHOLE))
+    index = shapes.style_layers.index("relu4_1")
+    assert shapes.style_layers == ("relu1_1", "relu2_1", "relu3_1", "relu4_1") and shapes.content_layers == ("relu2_2",)
+    assert shapes.style_weights[index] == pytest.approx(0.25 * whole.style_weights[whole.style_layers.index("relu4_1")])
+    assert shapes.style_weights[0] == pytest.approx(whole.style_weights[0])
