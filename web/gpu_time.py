@@ -9,11 +9,10 @@ below a floor that covers starting the GPU worker. The run's own deadline is
 then set to end inside the grant (`deadline_within`), so a GPU slower than
 expected cuts the run short with its image kept instead of losing it.
 
-The GPU coefficients are derived, not measured: no GPU has been lent to this
-project yet. The arithmetic is counted from VGG-19's layer shapes; the rates
-are assumptions about the H200 slice that ZeroGPU's durations refer to (the
-`spaces` package scales requests by its own factor on other cards). When the
-benchmark's GPU rows are measured (BENCHMARKS.md), re-base them here.
+VGG-19's coefficients were measured on an H200, the card ZeroGPU's durations
+refer to (the `spaces` package scales requests by its own factor on other
+cards): BENCHMARKS.md's GPU section. SqueezeNet's, the worker's start and the
+downloads are still derived, not measured there.
 """
 
 from __future__ import annotations
@@ -24,14 +23,13 @@ import nst
 
 from .estimate import megapixel_steps
 
-# Seconds per optimisation step per megapixel. VGG-19 up to relu5_1 costs about 0.72 TFLOP per
-# megapixel forward (counted from its convolutions) and about as much again for the gradient
-# to the image: ~1.5 TFLOP per megapixel-step, at an assumed 50 TFLOP/s sustained in bf16.
-# SqueezeNet's features cost a tenth of that on this project's CPU; small kernels use a GPU
-# less well, hence the round-up.
-SECONDS_PER_MEGAPIXEL_STEP = {"vgg19": 0.03, "squeezenet": 0.005}
-# A step's cost whatever its size: a hundred-odd kernel launches, the optimiser, one read of the losses.
-SECONDS_PER_STEP = 0.02
+# Seconds per optimisation step per megapixel (a whole step's; web.estimate counts the cheaper
+# stages as their share), and per step whatever its size (a hundred-odd kernel launches, the
+# optimiser, one read of the losses). VGG-19 on an H200, fitted over runs of 1.7 to 1049
+# megapixel-steps (2026-12-04): 0.0036 and 0.0084 s, rounded up. SqueezeNet's features cost
+# a tenth of VGG-19's on this project's CPU; small kernels use a GPU less well, hence a sixth.
+SECONDS_PER_MEGAPIXEL_STEP = {"vgg19": 0.004, "squeezenet": 0.0007}
+SECONDS_PER_STEP = 0.01
 # Weighting the style losses by a mask's regions adds Gram matrices per region to every step.
 MASK_FACTOR = 1.2
 # The GPU worker's start: fork, CUDA set-up, the network's weights onto the GPU, first kernels.
