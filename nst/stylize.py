@@ -26,6 +26,7 @@ from PIL import Image
 from torch import Tensor
 
 from . import color, guidance
+from .adam import Adam
 from .device import Compute, resolve_compute
 from .errors import RunFailedError, SettingsError
 from .extractors import get_extractor
@@ -45,6 +46,8 @@ LBFGS_FIRST_STEP = 0.02
 AVERAGE_DECAY = 0.9
 # Long side at which the colour map onto the painting's palette is fitted.
 PALETTE_SIDE = 512
+
+Optimizer = Adam | torch.optim.LBFGS
 
 
 @dataclass(frozen=True, eq=False)
@@ -572,7 +575,7 @@ def stylize(
     image: Tensor | None = None
     last_good: Tensor | None = None
     inputs: ScaleInputs | None = None
-    optimizer: torch.optim.Optimizer | None = None
+    optimizer: Optimizer | None = None
     losses: dict[str, float] = {}
     stop_reason = "finished"
     # Every record handed out, as long as someone holds it: when the run ends, each gets its picture made.
@@ -613,8 +616,8 @@ def stylize(
             image = image.detach().requires_grad_(True)
             last_good = image.detach().clone()
             previous, optimizer = optimizer, make_optimizer(settings, image)
-            if settings.carry_adam and isinstance(previous, torch.optim.Adam):
-                carry_moments(previous, optimizer)
+            if settings.carry_adam and isinstance(previous, Adam) and isinstance(optimizer, Adam):
+                optimizer.carry_from(previous)
             average = torch.zeros_like(image) if use_average else None
             # The first step at each size pays one-off set-up (kernel selection,
             # allocations); timing from its end keeps the estimate of time left honest.
@@ -667,7 +670,7 @@ def stylize(
 
 
 def take_step(
-    run: Run, optimizer: torch.optim.Optimizer, image: Tensor, inputs: ScaleInputs
+    run: Run, optimizer: Optimizer, image: Tensor, inputs: ScaleInputs
 ) -> tuple[Tensor, dict[str, Tensor]]:
     """One optimiser step; returns the loss at the image before it, and its terms."""
     terms: dict[str, Tensor] = {}
@@ -714,30 +717,11 @@ def current(image: Tensor, average: Tensor | None, steps: int) -> Tensor:
     return (average / (1 - AVERAGE_DECAY**steps)).clamp(0, 1)
 
 
-def carry_moments(previous: torch.optim.Adam, optimizer: torch.optim.Adam) -> None:
-    """Start Adam at a new scale with the previous scale's moments, resized.
-
-    A fresh Adam's first steps move every pixel by about the full learning
-    rate whatever its gradient; resized moments let it continue at the pace
-    the previous scale had settled into.
-    """
-    (old,) = previous.param_groups[0]["params"]
-    (new,) = optimizer.param_groups[0]["params"]
-    state = previous.state.get(old)
-    if not state:
-        return
-    size = new.shape[2:]
-    optimizer.state[new] = {
-        "step": state["step"].clone(),
-        "exp_avg": F.interpolate(state["exp_avg"], size=size, mode="bilinear", align_corners=False),
-        "exp_avg_sq": F.interpolate(state["exp_avg_sq"], size=size, mode="bilinear", align_corners=False),
-    }
-
-
-def make_optimizer(settings: Settings, image: Tensor) -> torch.optim.Optimizer:
+def make_optimizer(settings: Settings, image: Tensor) -> Optimizer:
+    """Adam (our own, see nst.adam), or torch's L-BFGS taking one evaluation a step."""
     if settings.optimizer == "lbfgs":
         return torch.optim.LBFGS([image], lr=settings.lr, max_iter=1, history_size=20)
-    return torch.optim.Adam([image], lr=settings.lr)
+    return Adam(image, lr=settings.lr)
 
 
 def remaining_seconds(scales: list[Scale], index: int, done_here: int, per_step: float) -> float:
