@@ -113,6 +113,13 @@ def size_factor(settings: Settings, long_side: int) -> float:
     return (settings.reference_size / long_side) ** 2
 
 
+def reach_factor(settings: Settings, stage: str) -> float:
+    """How much faster a whole-picture scale moves at this strength: see `Settings.strength_reach`."""
+    if stage != WHOLE:
+        return 1.0
+    return max(1.0, settings.style_strength) ** settings.strength_reach
+
+
 def learning_rate_at(settings: Settings, step: int, total_steps: int | None = None) -> float:
     """The learning rate for 0-based `step`: dropped after `lr_drop_at` of the run (`total_steps`, as planned)."""
     total = settings.steps if total_steps is None else total_steps

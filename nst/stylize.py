@@ -34,7 +34,7 @@ from .feature_extractor import FeatureExtractor
 from .images import ImageSource, load_image, resize_long_side, to_array, to_tensor
 from .losses import content_loss, style_loss, tv_loss
 from .palette_hold import PaletteHold, palette_quantiles
-from .schedule import SHAPES, TEXTURE, WHOLE, Scale, learning_rate_at, plan_scales, size_factor
+from .schedule import SHAPES, TEXTURE, WHOLE, Scale, learning_rate_at, plan_scales, reach_factor, size_factor
 from .settings import Settings
 from .targets import blended_grams, style_grams
 
@@ -297,17 +297,21 @@ class Run:
         the network then runs no further than they need.
         """
         s = self.settings
+        # Layers weighted 0 count for nothing, so they are not computed (unless all are 0).
+        every = list(zip(s.style_layers, s.style_layer_weights, strict=True))
+        counted = [(layer, weight) for layer, weight in every if weight] or every
         if stage == WHOLE:
-            return s.content_layers, s.content_layer_weights, s.style_layers, s.style_layer_weights
+            return (s.content_layers, s.content_layer_weights,
+                    tuple(layer for layer, _ in counted), tuple(weight for _, weight in counted))
         depth = self.extractor.layer_names.index
-        by_depth = sorted(s.style_layers, key=depth)
+        by_depth = sorted((layer for layer, _ in counted), key=depth)
         count = s.texture_layers if stage == TEXTURE else s.finish_layers
         kept = by_depth[: max(1, count)]
         deepest = max(depth(layer) for layer in kept)
         lowered = kept[-1] if stage == SHAPES and len(kept) > s.texture_layers else None
         style = [
             (layer, weight * (s.finish_deep_weight if layer == lowered else 1.0))
-            for layer, weight in zip(s.style_layers, s.style_layer_weights, strict=True)
+            for layer, weight in counted
             if layer in kept
         ]
         content = [
@@ -624,7 +628,7 @@ def stylize(
             warm_from = 0.0
             for local_step in range(scale.steps):
                 step_started = time.perf_counter()
-                rate = learning_rate_at(settings, step, total_steps)
+                rate = learning_rate_at(settings, step, total_steps) * reach_factor(settings, scale.stage)
                 for group in optimizer.param_groups:
                     group["lr"] = rate
                 candidate = image.detach().clone()

@@ -34,6 +34,7 @@ UNUSUAL = Settings(
     style_layer_weights=(3.0, 1e-7), style_strength=2.5, tv_weight=0.0, normalize_gram=False, reference_size=192,
     style_scale=1.5, style_blend=(2.0, 1.0), preserve_color="luminance", multiscale=False, min_scale=64,
     coarse_bias=2.0, finish_share=0.5, texture_share=0.25, texture_layers=1, finish_layers=2, finish_deep_weight=0.3,
+    strength_reach=0.5,
     carry_adam=True, average=True, clamp=False, yield_every=3, deadline=12.5, device="cpu",
     rescale="picture", palette_hold=3.0,
     precision="fp32", channels_last=True,

@@ -7,7 +7,16 @@ import torch
 
 from nst import Settings
 from nst.losses import content_loss, gram_matrix, tv_loss
-from nst.schedule import SHAPES, TEXTURE, WHOLE, learning_rate_at, plan_scales, scale_sizes, size_factor
+from nst.schedule import (
+    SHAPES,
+    TEXTURE,
+    WHOLE,
+    learning_rate_at,
+    plan_scales,
+    reach_factor,
+    scale_sizes,
+    size_factor,
+)
 
 
 def test_scales_grow_by_sqrt2_from_the_smallest_to_the_target():
@@ -80,3 +89,13 @@ def test_learning_rate_drops_at_the_given_fraction():
     assert learning_rate_at(settings, 179) == 0.5
     assert learning_rate_at(settings, 180) == 0.01
     assert learning_rate_at(Settings(optimizer="lbfgs"), 5) == 1.0
+
+
+def test_a_strong_style_moves_the_whole_picture_scales_faster_and_nothing_else():
+    strong = Settings(style_strength=4.0)
+    assert reach_factor(strong, WHOLE) == pytest.approx(4.0)
+    assert reach_factor(strong.replace(strength_reach=0.5), WHOLE) == pytest.approx(2.0)
+    assert reach_factor(strong, TEXTURE) == reach_factor(strong, SHAPES) == 1.0
+    assert reach_factor(Settings(style_strength=1.0), WHOLE) == 1.0
+    assert reach_factor(Settings(style_strength=0.25), WHOLE) == 1.0, "below 1 the rate stays"
+    assert reach_factor(strong.replace(strength_reach=0.0), WHOLE) == 1.0

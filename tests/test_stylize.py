@@ -38,7 +38,8 @@ def test_streams_every_n_steps_and_ends_with_the_final_image():
     assert final.stop_reason == "finished"
     assert final.image.shape == (48, 64, 3) and final.image.dtype == np.uint8
     assert final.size == (64, 48)
-    assert set(final.losses) >= {"content", "style", "tv", "total", "style/relu1_1", "style/relu5_1"}
+    assert set(final.losses) >= {"content", "style", "tv", "total", "style/relu1_1", "style/relu4_1"}
+    assert "style/relu5_1" not in final.losses, "relu5_1's default weight is 0: it is not computed"
     assert final.iterations_per_second > 0 and final.elapsed >= final.setup_seconds > 0
 
 
@@ -47,7 +48,7 @@ def test_reported_losses_add_up_for_adam_and_lbfgs():
         for record in run_all(Settings(**SMALL, optimizer=optimizer)):
             losses = record.losses
             style_terms = [v for k, v in losses.items() if k.startswith("style/")]
-            assert len(style_terms) == 5 and all(v > 0 for v in style_terms)
+            assert len(style_terms) == 4 and all(v > 0 for v in style_terms)
             assert losses["style"] == pytest.approx(sum(style_terms), rel=1e-6)
             assert losses["palette"] >= 0  # the palette hold, zero only where the picture is its start
             parts = losses["content"] + losses["style"] + losses["tv"] + losses["palette"]
@@ -299,8 +300,11 @@ def test_the_palette_hold_keeps_strong_style_near_the_paintings_colours():
 
 
 def test_the_output_size_counts_texture_layers_then_shape_layers_and_stops_the_network_there():
-    """Coarse scales count every layer; at the output size, texture layers first, then shapes, never relu5_1."""
-    settings = Settings(size=128, steps=13, yield_every=1, min_scale=32, multiscale=True, precision="fp32")
+    """Coarse scales count every weighted layer; at the output size, texture then shape layers, never relu5_1."""
+    settings = Settings(
+        size=128, steps=13, yield_every=1, min_scale=32, multiscale=True, precision="fp32",
+        style_layer_weights=(1000.0,) * 5,  # relu5_1 weighted, so that the coarse scales run to it
+    )
     model = get_extractor("vgg19", "cpu", True)
     reached: list[int] = []
     hooks = [module.register_forward_hook(lambda *_, i=i: reached.append(i)) for i, module in enumerate(model.body)]
@@ -323,6 +327,23 @@ def test_the_output_size_counts_texture_layers_then_shape_layers_and_stops_the_n
     assert deepest[9:] == ["relu4_1", "relu3_1", "relu4_1", "relu4_1"]
 
 
+def test_a_layer_weighted_zero_is_not_computed():
+    """The default weighs relu5_1 at 0: no scale counts it, and the network stops at relu4_2 (content)."""
+    settings = Settings(size=128, steps=13, yield_every=1, min_scale=32, multiscale=True, precision="fp32")
+    assert dict(zip(settings.style_layers, settings.style_layer_weights, strict=True))["relu5_1"] == 0
+    model = get_extractor("vgg19", "cpu", True)
+    reached: list[int] = []
+    hooks = [module.register_forward_hook(lambda *_, i=i: reached.append(i)) for i, module in enumerate(model.body)]
+    try:
+        records = list(stylize(make_photo(128, 96), make_painting(), settings))
+    finally:
+        for hook in hooks:
+            hook.remove()
+    assert all("style/relu5_1" not in r.losses for r in records)
+    assert all("style/relu4_1" in r.losses for r in records[:9]), "the coarse scales count relu4_1"
+    assert model.layer_names[max(reached)] == "relu4_2"
+
+
 def test_a_shape_stage_counts_its_deepest_style_layer_at_finish_deep_weight():
     settings = Settings(size=128, finish_deep_weight=0.25, precision="fp32")
     compute = resolve_compute("cpu", "fp32")
@@ -334,3 +355,16 @@ def test_a_shape_stage_counts_its_deepest_style_layer_at_finish_deep_weight():
     assert shapes.style_layers == ("relu1_1", "relu2_1", "relu3_1", "relu4_1") and shapes.content_layers == ("relu2_2",)
     assert shapes.style_weights[index] == pytest.approx(0.25 * whole.style_weights[whole.style_layers.index("relu4_1")])
     assert shapes.style_weights[0] == pytest.approx(whole.style_weights[0])
+
+
+def test_strength_reach_lets_a_strong_style_go_further_from_the_photo():
+    """At strength 4 the reach lets the picture move further from its start (the photo, with no palette transfer)."""
+    photo = make_photo(128, 96)
+    start = np.asarray(photo.resize((128, 96)), dtype=np.float32)
+
+    def moved(reach: float) -> float:
+        settings = Settings(size=128, steps=12, style_strength=4.0, strength_reach=reach, precision="fp32", palette=0.0)
+        *_, last = stylize(photo, make_painting(), settings)
+        return float(np.abs(last.image.astype(np.float32) - start).mean())
+
+    assert moved(1.0) > 1.5 * moved(0.0)
