@@ -314,10 +314,11 @@ class Run:
             for layer, weight in counted
             if layer in kept
         ]
-        content = [
-            (layer, weight)
-            for layer, weight in zip(s.content_layers, s.content_layer_weights, strict=True)
-            if depth(layer) <= deepest
+        every_content = list(zip(s.content_layers, s.content_layer_weights, strict=True))
+        # With every content layer deeper than the stage's style layers (say relu4_2 alone), the
+        # shallowest one still counts: a stage without the photo's content would let it drift.
+        content = [(layer, weight) for layer, weight in every_content if depth(layer) <= deepest] or [
+            min(every_content, key=lambda pair: depth(pair[0]))
         ]
         return (
             tuple(layer for layer, _ in content),

@@ -17,7 +17,7 @@ from nst.device import resolve_compute
 from nst.extractors import build_extractor, get_extractor
 from nst.images import resize_long_side, to_tensor
 from nst.losses import gram_matrix
-from nst.schedule import SHAPES, WHOLE, Scale
+from nst.schedule import SHAPES, TEXTURE, WHOLE, Scale
 from nst.stylize import Run, Snapshot
 
 from .factories import make_painting, make_photo
@@ -368,3 +368,17 @@ def test_strength_reach_lets_a_strong_style_go_further_from_the_photo():
         return float(np.abs(last.image.astype(np.float32) - start).mean())
 
     assert moved(1.0) > 1.5 * moved(0.0)
+
+
+def test_a_stage_keeps_the_shallowest_content_layer_when_all_are_deeper_than_its_style_layers():
+    """Content at relu4_2 only: the texture stage (style to relu3_1) still holds the photo, at relu4_2."""
+    settings = Settings(size=128, content_layers=("relu4_2",), content_layer_weights=(1.0,), precision="fp32")
+    compute = resolve_compute("cpu", "fp32")
+    model = get_extractor("vgg19", "cpu", compute.channels_last)
+    run = Run(make_photo(128, 96), [make_painting()], settings, compute, model, (128, 96))
+    texture = run.prepare(Scale((128, 96), 1, TEXTURE))
+    assert texture.content_layers == ("relu4_2",)
+    assert texture.style_layers == ("relu1_1", "relu2_1", "relu3_1")
+    coarse_to_fine = settings.replace(multiscale=True, min_scale=32, steps=8)
+    records = list(stylize(make_photo(128, 96), make_painting(), coarse_to_fine))
+    assert records[-1].done and "content" in records[-1].losses
