@@ -258,7 +258,7 @@ def stroke_slider() -> gr.Slider:
     low, high = STROKE_RANGE
     return gr.Slider(
         low, high, value=DEFAULT.style_scale, step=STROKE_STEP, label="Brush size",
-        info=f"{low:g}: fine strokes · 1: as large as in the painting · {high:g}: bold strokes",
+        info=f"{low:g}: fine strokes · 1: as large as in the painting · {high:g}: broad, soft strokes",
         min_width=200, elem_id="style-scale",
     )
 

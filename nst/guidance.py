@@ -133,8 +133,12 @@ class Region:
 
 
 def guided_gram(features: Tensor, root: Tensor, rescale: Tensor, normalize: bool) -> Tensor:
-    """The Gram matrix of `features` over the region whose guide's square root is `root`."""
-    return gram_matrix(features * root, normalize) * rescale
+    """The Gram matrix of `features` over the region whose guide's square root is `root`.
+
+    `root` takes the features' dtype: a float32 guide would lift bf16 features to
+    float32, and the Gram product with them, at four times bf16's cost.
+    """
+    return gram_matrix(features * root.to(features.dtype), normalize) * rescale
 
 
 @dataclass

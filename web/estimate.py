@@ -10,16 +10,19 @@ from .limits import deadline
 from .status import duration
 
 # Seconds per optimisation step per megapixel on a 2-core x86 CPU, by network and by the
-# precision the library picks here, from BENCHMARKS.md: default runs on the square example
-# photo took 51.9 s in bf16 and 113.1 s in fp32 for 10.4 megapixel-steps (per-scale set-up
-# included); SqueezeNet steps cost 0.08 s at 512x341 in either precision.
+# precision the library picks there, from bench/speed.py (BENCHMARKS.md, Speed): the default
+# run on the square example photo (1.84 megapixel-steps as counted here) took about 6 s in
+# the library on a CPU with native bf16 and about 20 s in fp32 on the same CPU held to AVX2,
+# as on a CPU without bf16 (set-up included; the process's own start and imports not).
+# SqueezeNet steps cost 0.08 s at 512x341 in either precision.
 SECONDS_PER_MEGAPIXEL_STEP = {
-    ("vgg19", "bf16"): 5.0,
-    ("vgg19", "fp32"): 10.9,
+    ("vgg19", "bf16"): 2.7,
+    ("vgg19", "fp32"): 10.0,
     ("squeezenet", "bf16"): 0.5,
     ("squeezenet", "fp32"): 0.5,
 }
-SETUP_SECONDS = 3.0
+# The run's set-up: pictures read, the palette fitted, the first scale's style targets.
+SETUP_SECONDS = 1.5
 # A step's cost at each stage, as a share of a step that counts every layer: VGG-19 at 512x341,
 # fp32, one thread (bench/speed.py): to relu3_1 0.42, to relu4_1 0.70.
 STAGE_COST = {WHOLE: 1.0, TEXTURE: 0.42, SHAPES: 0.70}

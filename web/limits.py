@@ -11,10 +11,12 @@ import os
 MIN_SIZE, MAX_SIZE = 64, 1024
 MIN_STEPS, MAX_STEPS = 10, 1000
 # The brush size (the library's `style_scale`: the painting is resized to this times the
-# picture's long side before its statistics are taken, so larger means bolder strokes).
-# Provisional until the brush-size study picks what looks good. It must hold every preset's
-# own scale (Composition VII's is 512/192 = 2.67), or choosing that preset would put the
-# slider out of its range (tests/test_web_form.py checks).
+# picture's long side before its statistics are taken, so larger means broader strokes).
+# The brush-size study (bench/brushwork.py, docs/brush-size.png): 0.5 small crisp strokes,
+# 1 the painting's own, 2-3 broad soft ones with the canvas weave showing, the colours
+# drifting a little and the time 50-75% longer at 3. It must hold
+# every preset's own scale (Composition VII's is 512/192 = 2.67), or choosing that preset
+# would put the slider out of its range (tests/test_web_form.py checks).
 STROKE_RANGE = (0.5, 3.0)
 STROKE_STEP = 0.05
 DEFAULT_DEADLINE = 180.0
