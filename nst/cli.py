@@ -197,10 +197,10 @@ def run(args: argparse.Namespace) -> int:
     bar = ProgressBar(not args.quiet)
     frames: list[Image.Image] = []
     last: Progress | None = None
+    progresses = stylize(
+        args.content, styles, settings, init_image=args.init_image, mask=args.mask, mask_styles=args.mask_style
+    )
     try:
-        progresses = stylize(
-            args.content, styles, settings, init_image=args.init_image, mask=args.mask, mask_styles=args.mask_style
-        )
         for progress in progresses:
             last = progress
             bar.show(progress)
@@ -220,6 +220,11 @@ def run(args: argparse.Namespace) -> int:
             save(last.to_pil(), output, recipe)
             print(f"\nInterrupted; the image at step {last.step} was saved to {output}.", file=sys.stderr)
         return EXIT_INTERRUPTED
+    finally:
+        # Ctrl-C can land here rather than inside the generator; closing it now runs its
+        # clean-up (settling the records it handed out) while the interpreter is whole,
+        # not from a finaliser during shutdown, where torch's threads may be gone.
+        progresses.close()
     assert last is not None and last.done
     save(last.to_pil(), output, recipe)
     if args.animation:
