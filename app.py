@@ -242,7 +242,7 @@ def controls_panel() -> Controls:
             multiscale = gr.Checkbox(
                 value=DEFAULT.multiscale is not False, label="Coarse to fine (multi-scale)",
                 info=f"Paint large shapes small first, from {MULTISCALE_FROM * DEFAULT.min_scale} px up; "
-                "smaller pictures do the same work at one scale",
+                "smaller pictures work at one scale",
             )
         with gr.Row():
             seed = gr.Number(value=DEFAULT.seed, label="Seed", precision=0, minimum=0)

@@ -93,14 +93,8 @@ def brush_sizes(report: Report, profile: Profile, folder: Path) -> None:
         sheet_rows.append(([p.image for p in pictures], pictures[0].label.split(",")[0] + ": brush size "
                            + ", ".join(f"{v:g}" for v in BRUSH_SIZES)))
         sheet_rows.append(([crop(p.image, box) for p in pictures], "the same, 1:1 crops"))
-    path = folder / "brush-size.png"
-    make_sheet(sheet_rows).save(path)
-    report.add(
-        f"### Brush size at {profile.result_size} px\n\n"
-        + table(["picture", "wall s", *MEASURED], rows)
-        + f"\n\nContact sheet: `{path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}`. The Gram "
-        "distance is to the painting at brush size 1, so it grows away from 1 by construction."
-    )
+    publish(report, folder / "brush-size.png", sheet_rows, rows, f"Brush size at {profile.result_size} px",
+            "The Gram distance is to the painting at brush size 1, so it grows away from 1 by construction.")
 
 
 def abstract(report: Report, profile: Profile, folder: Path) -> None:
@@ -116,14 +110,10 @@ def abstract(report: Report, profile: Profile, folder: Path) -> None:
         rows += rows_of(pictures)
         sheet_rows.append(([p.image for p in pictures], f"astronaut + composition_vii, {name}: strength "
                            + ", ".join(f"{s:g}" for s in STRENGTHS)))
-    path = folder / "abstract-strength.png"
-    make_sheet(sheet_rows).save(path)
-    report.add(
-        f"### Composition VII at strength 1, 2 and 4, {profile.result_size} px\n\n"
-        + table(["picture", "wall s", *MEASURED], rows)
-        + "\n\nBefore: relu5_1 weighted like the other style layers and one learning rate whatever the strength. "
-        f"After: the defaults (relu5_1 at 0, `strength_reach` 1). Contact sheet: `{path.name}`."
-    )
+    publish(report, folder / "abstract-strength.png", sheet_rows, rows,
+            f"Composition VII at strength 1, 2 and 4, {profile.result_size} px",
+            "Before: relu5_1 weighted like the other style layers and one learning rate whatever the strength. "
+            "After: the defaults (relu5_1 at 0, `strength_reach` 1).")
 
 
 def copied_subject(report: Report, profile: Profile, folder: Path) -> None:
@@ -143,14 +133,18 @@ def copied_subject(report: Report, profile: Profile, folder: Path) -> None:
                            + ", ".join(label for label, _ in cases)))
         sheet_rows.append(([crop(p.image, CUP_CROP) for p in pictures], "the cup, 1:1"))
     sheet_rows.insert(0, ([load_image(portrait)], "the portrait used as the painting"))
-    path = folder / "copied-subject.png"
+    publish(report, folder / "copied-subject.png", sheet_rows, rows,
+            f"A portrait as the painting, {profile.result_size} px",
+            "The painting is the astronaut example's head and shoulders. Before: relu5_1 weighted like the "
+            "other style layers (strength reach as now). After: the defaults.")
+
+
+def publish(report: Report, path: Path, sheet_rows: list, rows: list[list[object]], heading: str, text: str) -> None:
+    """Save the contact sheet and add the study's table, with `text` and where the sheet is."""
     make_sheet(sheet_rows).save(path)
-    report.add(
-        f"### A portrait as the painting, {profile.result_size} px\n\n"
-        + table(["picture", "wall s", *MEASURED], rows)
-        + "\n\nThe painting is the astronaut example's head and shoulders. Before: relu5_1 weighted like the "
-        f"other style layers (strength reach as now). After: the defaults. Contact sheet: `{path.name}`."
-    )
+    shown = path.relative_to(ROOT) if path.is_relative_to(ROOT) else path
+    report.add(f"### {heading}\n\n" + table(["picture", "wall s", *MEASURED], rows)
+               + f"\n\n{text} Contact sheet: `{shown}`.")
 
 
 def settings_for(profile: Profile, **changes: object) -> Settings:

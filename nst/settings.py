@@ -35,7 +35,9 @@ DEFAULT_LEARNING_RATES = {"adam": 0.02, "lbfgs": 1.0}
 # scales lay down the painting's large strokes, which one scale at the same cost does
 # not; at 256 px the same work done at the output size made an equal picture (Gram,
 # colour and structure; by eye) in less time and reached the style's statistics
-# sooner (bench/quality.py). Below it, a run does the coarse-to-fine plan's work at one scale.
+# sooner (bench/quality.py, with the 160-step plan). Below it, a run works at one scale with
+# the steps given. (With today's 26-step stages the study's "coarse to fine" lever at 256 px
+# measured a lower Gram distance and less structure in less time: see BENCHMARKS.md.)
 MULTISCALE_FROM = 3
 
 VGG_STYLE_LAYERS = ("relu1_1", "relu2_1", "relu3_1", "relu4_1", "relu5_1")
