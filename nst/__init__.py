@@ -7,7 +7,7 @@
 """
 
 # The one place the version is written: pyproject.toml reads it from here.
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 from .errors import ImageInputError, NSTError, RunFailedError, SettingsError, WeightsUnavailableError
 from .images import load_image
