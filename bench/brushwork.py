@@ -21,7 +21,6 @@ measures) and a contact sheet to look at, written to `docs/` by a full run:
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,8 +29,9 @@ from common import EXAMPLES, FULL, ROOT, Profile, Report, loads, table
 from contact_sheet import make_sheet
 from measures import Measures
 from PIL import Image
+from quality import run_ours, settings_for
 
-from nst import Settings, load_image, stylize
+from nst import Settings, load_image
 
 BRUSH_SIZES = (0.5, 0.75, 1.0, 1.5, 2.0, 3.0)
 BRUSH_PAIRS = (
@@ -60,11 +60,8 @@ class Picture:
 
 
 def paint(photo: Path, painting: Path, settings: Settings, measure: Measures, label: str) -> Picture:
-    started = time.perf_counter()
-    *_, last = stylize(photo, painting, settings)
-    seconds = time.perf_counter() - started
-    image = last.to_pil()
-    return Picture(label, image, seconds, measure(image))
+    result = run_ours(photo, painting, settings)
+    return Picture(label, result.image, result.seconds, measure(result.image))
 
 
 def crop(image: Image.Image, box: tuple[int, int, int, int]) -> Image.Image:
@@ -145,11 +142,6 @@ def publish(report: Report, path: Path, sheet_rows: list, rows: list[list[object
     shown = path.relative_to(ROOT) if path.is_relative_to(ROOT) else path
     report.add(f"### {heading}\n\n" + table(["picture", "wall s", *MEASURED], rows)
                + f"\n\n{text} Contact sheet: `{shown}`.")
-
-
-def settings_for(profile: Profile, **changes: object) -> Settings:
-    steps = {"steps": profile.result_steps} if profile.result_steps else {}
-    return Settings(**{"size": profile.result_size, **steps, **changes})
 
 
 def section(report: Report, profile: Profile, device: torch.device) -> dict:

@@ -33,17 +33,16 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import torch
 from common import EXAMPLES, FULL, OUT, ROOT, Profile, Report, in_child, loads, run_alone, serve_child, table
 from measures import Measures
-from PIL import Image
-from quality import MEASURED, PAIRS, pair_paths
+from quality import MEASURED, PAIRS, Lever, pair_paths, run_ours, settings_for
 
-from nst import Settings, load_image, stylize
+from nst import load_image
 from nst.device import bf16_is_fast, resolve_compute
 from nst.extractors import get_extractor
 
@@ -62,15 +61,6 @@ CONVINCING_UNITS = 2.0
 FIRST_IMAGE_UNITS = 1.0
 # "Within reach" of the final picture, as the issue defines it.
 GRAM_RATIO, COLOUR_SLACK, STRUCTURE_SLACK = 1.1, 0.03, 0.03
-
-
-@dataclass(frozen=True)
-class Lever:
-    """A candidate change to the default: a name, what it does, the settings it changes."""
-
-    name: str
-    idea: str
-    changes: dict[str, object] = field(default_factory=dict)
 
 
 # The default before issues 17 and 19: 160 steps, every layer at every scale, relu5_1 weighted.
@@ -219,25 +209,18 @@ def measure_kind(name: str, environment: dict[str, str], profile: Profile, folde
 # --------------------------------------------------------------------------- the levers
 
 
-def run_lever(photo: Path, painting: Path, settings: Settings) -> tuple[float, Image.Image]:
-    started = time.perf_counter()
-    *_, last = stylize(photo, painting, settings)
-    return time.perf_counter() - started, last.to_pil()
-
-
 def levers(report: Report, profile: Profile, unit: float) -> dict[str, dict[str, float]]:
     """Each lever on the study's pairs at the result size: median seconds and units, mean measures."""
     rows, found = [], {}
     pairs = PAIRS[: profile.pairs]
     measures = {pair: Measures(*pair_paths(pair), profile.result_size) for pair in pairs}
     for lever in LEVERS:
-        base = {"size": profile.result_size, **({"steps": profile.result_steps} if profile.result_steps else {})}
-        settings = Settings(**{**base, **lever.changes})
+        settings = settings_for(profile, **lever.changes)
         seconds, values = [], []
         for pair in pairs:
-            wall, picture = run_lever(*pair_paths(pair), settings)
-            seconds.append(wall)
-            values.append(measures[pair](picture))
+            result = run_ours(*pair_paths(pair), settings)
+            seconds.append(result.seconds)
+            values.append(measures[pair](result.image))
         mean = {key: statistics.fmean(v[key] for v in values) for key in MEASURED}
         wall = statistics.median(seconds)
         found[lever.name] = {**mean, "seconds": wall, "units": wall / unit}
@@ -313,7 +296,7 @@ def section(report: Report, profile: Profile, device: torch.device) -> dict:
         "included): the first streamed record, the first within reach of the final picture (Gram distance at "
         f"most {GRAM_RATIO}x, colour at most +{COLOUR_SLACK}, structure at least -{STRUCTURE_SLACK} of the "
         "final's), and the last. The 4:3 photo is the Chelsea example cut to 4:3 and enlarged to 512x384.\n\n"
-        + "\n".join(f"Where the 3:2 run's time went on the {k.name}: {stages(k, '3:2')}." for k in kinds)
+        + "\n".join(f"Where the 3:2 run's time went ({k.name}): {stages(k, '3:2')}." for k in kinds)
     )
     return {"kinds": kinds, "levers": found_levers}
 
