@@ -64,25 +64,25 @@ def plan_scales(settings: Settings, content_size: tuple[int, int]) -> list[Scale
     to fine, or asked for one scale, a run takes all its steps at the output
     size, every layer counted.
     """
-    if not settings.use_multiscale:
-        return [Scale(size_for_long_side(content_size, settings.size), settings.steps)]
     output = size_for_long_side(content_size, settings.size)
+    if not settings.use_multiscale:
+        return [Scale(output, settings.steps)]
     if settings.finish_share == 0:  # no finishing stages: every scale, the output's too, counts every layer
         sides = scale_sizes(settings.size, settings.min_scale)[-settings.steps :]
-        counts = share(settings.steps, [(settings.size / side) ** settings.coarse_bias for side in sides])
-        return [Scale(size_for_long_side(content_size, side), n) for side, n in zip(sides, counts, strict=True)]
+        return whole_scales(settings, content_size, sides, settings.steps)
     sides = coarse_sides(settings)
     finish = settings.steps if not sides else min(settings.steps, max(2, round(settings.steps * settings.finish_share)))
     texture = min(finish - 1, round(finish * settings.texture_share))
     coarse = settings.steps - finish
     sides = sides[len(sides) - coarse :] if coarse < len(sides) else sides
-    counts = share(coarse, [(settings.size / side) ** settings.coarse_bias for side in sides])
     finishing = [Scale(output, texture, TEXTURE)] if texture > 0 else []
-    return [
-        *(Scale(size_for_long_side(content_size, side), n) for side, n in zip(sides, counts, strict=True)),
-        *finishing,
-        Scale(output, finish - texture, SHAPES),
-    ]
+    return [*whole_scales(settings, content_size, sides, coarse), *finishing, Scale(output, finish - texture, SHAPES)]
+
+
+def whole_scales(settings: Settings, content_size: tuple[int, int], sides: list[int], steps: int) -> list[Scale]:
+    """Scales at long sides `sides` counting every layer, `steps` shared as (output / side) ^ coarse_bias."""
+    counts = share(steps, [(settings.size / side) ** settings.coarse_bias for side in sides])
+    return [Scale(size_for_long_side(content_size, side), n) for side, n in zip(sides, counts, strict=True)]
 
 
 def coarse_sides(settings: Settings) -> list[int]:

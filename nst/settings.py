@@ -57,7 +57,7 @@ class Settings:
     backbone: str = "vgg19"
     size: int = 512
     # Steps in all, over every scale and stage (see nst.schedule): 26 make the default
-    # 512 px picture in about 10 VGG-19 passes' time (BENCHMARKS.md, speed).
+    # 512 px picture in 9-12 VGG-19 passes' time on an fp32-only CPU (BENCHMARKS.md, Speed).
     steps: int = 26
     optimizer: str = "adam"
     learning_rate: float | None = None

@@ -627,9 +627,10 @@ def stylize(
             # The first step at each size pays one-off set-up (kernel selection,
             # allocations); timing from its end keeps the estimate of time left honest.
             warm_from = 0.0
+            reach = reach_factor(settings, scale.stage)
             for local_step in range(scale.steps):
                 step_started = time.perf_counter()
-                rate = learning_rate_at(settings, step, total_steps) * reach_factor(settings, scale.stage)
+                rate = learning_rate_at(settings, step, total_steps) * reach
                 for group in optimizer.param_groups:
                     group["lr"] = rate
                 candidate = image.detach().clone()
