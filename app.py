@@ -362,7 +362,13 @@ def build_demo() -> gr.Blocks:
         saved_form = gr.BrowserState(storage_key=STORAGE_KEY, secret=SECRET)
         # Every settings widget, in the order of FORM_FIELDS and of `stylize`'s parameters.
         form = [*paintings.weights, controls.preset, *controls.from_preset, controls.randomize_seed]
+        # Every stroke sends the editor to the server to make the mask, but that round trip can still
+        # be on its way when Stylize is pressed right after a stroke (the run then had no mask): the
+        # click first makes the mask from the editor as the visitor sees it, then runs.
         run_event = run_button.click(
+            mask_from_editor, inputs=regions.editor, outputs=regions.mask,
+            queue=False, show_progress="hidden", api_visibility="private",
+        ).then(
             stylize,
             inputs=[content, *paintings.images, *form, regions.mask, regions.second, record, history],
             outputs=[

@@ -361,6 +361,37 @@ def settled_tints(page: Page) -> tuple[float, float]:
     return readings[-1]
 
 
+def test_stylize_pressed_right_after_a_stroke_gets_the_stroke(page: Page, monkeypatch):
+    """The mask reaches the run even when Stylize comes before the stroke's own round trip to the server."""
+    used = {}
+    real_stylize = nst.stylize
+
+    def recording(*args, **kwargs):
+        used.update(kwargs)
+        return real_stylize(*args, **kwargs)
+
+    monkeypatch.setattr(nst, "stylize", recording)
+    pick_examples(page, "content_coffee", "style_starry_night")
+    set_slider(page, "size", 64)
+    set_slider(page, "steps", 10)
+    page.click("#regions button")
+    page.wait_for_selector("#brush canvas")
+    page.locator("#brush button[aria-label='Brush']").click()
+    canvas = page.locator("#brush canvas").first
+    canvas.scroll_into_view_if_needed()
+    settled_tints(page)  # the photo is drawn
+    box = canvas.bounding_box()
+    x = box["x"] + BRUSHED[0] * box["width"]
+    page.mouse.move(x, box["y"] + 0.2 * box["height"])
+    page.mouse.down()
+    page.mouse.move(x, box["y"] + 0.8 * box["height"], steps=20)
+    page.mouse.up()
+    page.click("#stylize")  # at once, not waiting for the mask
+    wait_for_status(page, "Done", timeout=240)
+    assert used.get("mask") is not None, "the run started without the stroke"
+    assert np.asarray(used["mask"].convert("L")).max() == 255
+
+
 def test_brushing_a_region_paints_only_there(page: Page, monkeypatch):
     used = {}
     real_stylize = nst.stylize
