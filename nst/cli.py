@@ -22,6 +22,7 @@ from PIL import Image
 from .animation import FORMATS, save_animation
 from .errors import NSTError, RunFailedError
 from .extractors import BACKBONES
+from .interrupt import ctrl_c_requests_stop
 from .presets import PRESETS, preset, preset_painting
 from .recipe import differences, make_recipe, read_recipe, save_png, settings_from_recipe
 from .settings import COLOR_MODES, DEVICES, INITS, OPTIMIZERS, PRECISIONS, WEIGHTINGS
@@ -201,14 +202,17 @@ def run(args: argparse.Namespace) -> int:
         args.content, styles, settings, init_image=args.init_image, mask=args.mask, mask_styles=args.mask_style
     )
     try:
-        for progress in progresses:
-            last = progress
-            bar.show(progress)
-            # A record makes its picture when asked; only ask when it is kept.
-            if args.animation:
-                frames.append(progress.to_pil())
-            if save_dir is not None and (progress.step % save_every == 0 or progress.done):
-                save_png(progress.to_pil(), save_dir / f"step_{progress.step:05d}.png", recipe)
+        with ctrl_c_requests_stop() as ctrl_c:
+            for progress in progresses:
+                last = progress
+                bar.show(progress)
+                # A record makes its picture when asked; only ask when it is kept.
+                if args.animation:
+                    frames.append(progress.to_pil())
+                if save_dir is not None and (progress.step % save_every == 0 or progress.done):
+                    save_png(progress.to_pil(), save_dir / f"step_{progress.step:05d}.png", recipe)
+                if ctrl_c.requested and not progress.done:
+                    raise KeyboardInterrupt
     except RunFailedError as error:
         print(f"\nerror: {error}", file=sys.stderr)
         if error.last_image is not None:
@@ -221,9 +225,8 @@ def run(args: argparse.Namespace) -> int:
             print(f"\nInterrupted; the image at step {last.step} was saved to {output}.", file=sys.stderr)
         return EXIT_INTERRUPTED
     finally:
-        # Ctrl-C can land here rather than inside the generator; closing it now runs its
-        # clean-up (settling the records it handed out) while the interpreter is whole,
-        # not from a finaliser during shutdown, where torch's threads may be gone.
+        # Closing the generator here, not from a finaliser at shutdown, runs its clean-up
+        # (settling the records it handed out) while the interpreter is whole.
         progresses.close()
     assert last is not None and last.done
     save(last.to_pil(), output, recipe)

@@ -13,6 +13,7 @@ import pytest
 from PIL import Image
 
 from nst import Settings, read_recipe, settings_from_recipe
+from nst.interrupt import ctrl_c_requests_stop
 from nst.recipe import image_digest
 
 from .factories import make_half_mask, make_painting, make_photo, save_random_squeezenet
@@ -97,10 +98,16 @@ def test_ctrl_c_saves_the_image_reached_with_its_recipe(tmp_path, photo_path, pa
         while not (frames.exists() and any(frames.iterdir())) and run.poll() is None and time.monotonic() < deadline:
             time.sleep(0.2)
         run.send_signal(signal.SIGINT)
-        assert run.wait(timeout=60) == 130, run.stderr.read()
+        try:
+            code = run.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            run.kill()
+            pytest.fail(f"Ctrl-C did not end the run within 60 s; its stderr:\n{run.stderr.read()}")
     finally:
         run.kill()
-    assert "Interrupted" in run.stderr.read()
+    stderr = run.stderr.read()
+    assert code == 130, stderr
+    assert "Interrupted" in stderr
     assert settings_from_recipe(read_recipe(out)).steps == 5000
 
 
@@ -223,3 +230,15 @@ def test_bad_masks_are_messages(tmp_path, photo_path, painting_path):
         assert done.returncode == 1 and message in done.stderr and "Traceback" not in done.stderr, done.stderr
     done = nst(str(photo_path), str(painting_path), "-o", str(tmp_path / "o.png"), "--mask-style", str(painting_path))
     assert done.returncode == 1 and "needs a mask" in done.stderr
+
+
+def test_the_first_ctrl_c_is_a_request_and_the_second_interrupts():
+    """The first press only sets a flag the loop reads (it cannot be lost in a finaliser); the second raises."""
+    before = signal.getsignal(signal.SIGINT)
+    with ctrl_c_requests_stop() as ctrl_c:
+        assert not ctrl_c.requested
+        signal.raise_signal(signal.SIGINT)
+        assert ctrl_c.requested
+        with pytest.raises(KeyboardInterrupt):
+            signal.raise_signal(signal.SIGINT)
+    assert signal.getsignal(signal.SIGINT) is before
