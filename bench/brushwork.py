@@ -29,7 +29,7 @@ from common import EXAMPLES, FULL, ROOT, Profile, Report, loads, table
 from contact_sheet import make_sheet
 from measures import Measures
 from PIL import Image
-from quality import run_ours, settings_for
+from quality import pair_name, pair_paths, run_ours, settings_for
 
 from nst import Settings, load_image
 
@@ -78,12 +78,11 @@ def rows_of(pictures: list[Picture]) -> list[list[object]]:
 def brush_sizes(report: Report, profile: Profile, folder: Path) -> None:
     sheet_rows, rows = [], []
     for photo_name, painting_name, box in BRUSH_PAIRS:
-        photo, painting = EXAMPLES / photo_name, EXAMPLES / painting_name
+        photo, painting = pair_paths((photo_name, painting_name))
         measure = Measures(photo, painting, profile.result_size)
         pictures = [
             paint(photo, painting, settings_for(profile, style_scale=value), measure,
-                  f"{Path(photo_name).stem.removeprefix('content_')} + "
-                  f"{Path(painting_name).stem.removeprefix('style_')}, brush {value:g}")
+                  f"{pair_name((photo_name, painting_name))}, brush {value:g}")
             for value in BRUSH_SIZES
         ]
         rows += rows_of(pictures)
