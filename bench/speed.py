@@ -42,9 +42,9 @@ from common import EXAMPLES, FULL, OUT, ROOT, Profile, Report, in_child, loads, 
 from measures import Measures
 from quality import MEASURED, PAIRS, Lever, pair_paths, run_ours, settings_for
 
-from nst import load_image
+from nst import Settings, load_image
 from nst.device import bf16_is_fast, resolve_compute
-from nst.extractors import get_extractor
+from nst.network import load_network
 
 # oneDNN and ATen both held to AVX2: a CPU without native bf16, as far as this machine can be one.
 FP32_CPU = {"ONEDNN_MAX_CPU_ISA": "AVX2", "ATEN_CPU_CAPABILITY": "avx2"}
@@ -98,16 +98,13 @@ def worker(spec: dict) -> dict:
 
 def vgg_unit(repeats: int) -> float:
     """Median seconds of one VGG-19 forward and backward pass to relu5_1 at 512x384, as the library computes."""
-    compute = resolve_compute()
-    extractor = get_extractor("vgg19", str(compute.device), compute.channels_last, compute.bf16)
-    image = torch.rand(1, 3, UNIT_SIZE[1], UNIT_SIZE[0], device=compute.device)
+    network = load_network(Settings())
+    image = torch.rand(1, 3, UNIT_SIZE[1], UNIT_SIZE[0], device=network.device)
     seconds = []
     for _ in range(repeats + 2):  # two warm-ups
         leaf = image.clone().requires_grad_(True)
         started = time.perf_counter()
-        seen = leaf.contiguous(memory_format=torch.channels_last) if compute.channels_last else leaf
-        with compute.autocast():
-            features = extractor(seen, ["relu5_1"])["relu5_1"]
+        features = network.features(leaf, ["relu5_1"])["relu5_1"]
         features.float().sum().backward()
         seconds.append(time.perf_counter() - started)
     return statistics.median(seconds[2:])

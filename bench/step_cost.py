@@ -27,7 +27,7 @@ from nst.device import resolve_compute
 from nst.extractors import get_extractor
 from nst.feature_extractor import FeatureExtractor
 from nst.losses import gram_matrix
-from nst.schedule import plan_scales
+from nst.schedule import plan_stages
 
 # --------------------------------------------------------------------------- the floor
 
@@ -119,7 +119,7 @@ def section(report: Report, profile: Profile, device: torch.device) -> dict:
     for backbone in ("vgg19", "squeezenet"):
         for size in profile.iteration_sizes:
             settings = backbone_settings(backbone, size=size, multiscale=False)
-            scale = plan_scales(settings, content.size)[0]
+            scale = plan_stages(settings, content.size)[0]
             flops = iteration_flops(get_extractor(backbone), settings, scale.size)
             for precision in ("fp32", "bf16"):
                 for channels_last in (False, True):
@@ -155,7 +155,7 @@ def section(report: Report, profile: Profile, device: torch.device) -> dict:
             ],
             rows,
         )
-        + "\n\nOne step is the real loop's `take_step` (all loss terms, backward to the image, the "
+        + "\n\nOne step is the real loop's descent step (all loss terms, backward to the image, the "
         "optimiser step) on the coffee photo, single scale; the first step is a warm-up and not counted. "
         "FLOPs are counted by `torch.utils.flop_counter` on the meta device: 2 per multiply-add, the forward "
         "pass to the deepest layer used plus the backward pass to the image. The network's weights are "
@@ -177,7 +177,7 @@ def largest_row(profile: Profile, peak: dict[str, float]) -> list[object]:
     """One table row: VGG-19 steps at the largest size on the square photo, default precision."""
     default = resolve_compute("auto")
     settings = backbone_settings("vgg19", size=profile.largest, multiscale=False)
-    scale = plan_scales(settings, load_image(pair_paths(SQUARE_PAIR)[0]).size)[0]
+    scale = plan_stages(settings, load_image(pair_paths(SQUARE_PAIR)[0]).size)[0]
     flops = iteration_flops(get_extractor("vgg19"), settings, scale.size)
     spec = {
         "backbone": "vgg19",
@@ -198,8 +198,6 @@ def step_row(spec: dict, size: tuple[int, int], result: dict, flops: float, peak
         spec["precision"],
         "channels-last" if spec["channels_last"] else "contiguous",
     ]
-    if "failed" in result:
-        return [*label, f"failed: {result['failed']}", "", "", "", "", "", ""]
     return [
         *label,
         *floor_row(result["seconds"], flops, peak[spec["precision"]]),
@@ -225,7 +223,7 @@ def levers(report: Report, profile: Profile, device: torch.device, peak: dict) -
         "steps": steps_for("vgg19", size),
     }
     settings = backbone_settings("vgg19", size=size, multiscale=False)
-    scale = plan_scales(settings, content.size)[0]
+    scale = plan_stages(settings, content.size)[0]
     extractor = get_extractor("vgg19")
     flops = iteration_flops(extractor, settings, scale.size)
     threads = torch.get_num_threads()
@@ -243,17 +241,13 @@ def levers(report: Report, profile: Profile, device: torch.device, peak: dict) -
             collected[name].append(in_own_process(spec))
     rows = []
     for name, results in collected.items():
-        good = [r for r in results if "seconds" in r]
-        if not good:
-            rows.append([name, f"failed: {results[0]['failed']}", "", "", notes.get(name, "")])
-            continue
-        timed = [t for r in good for t in r["seconds"][1:]]
-        evaluations = statistics.mean(e for r in good for e in r["evaluations"][1:])
+        timed = [t for r in results for t in r["seconds"][1:]]
+        evaluations = statistics.mean(e for r in results for e in r["evaluations"][1:])
         ratio = min(timed) / (flops / (peak[default.precision] * 1e9))
         rows.append([name, median_best(timed), f"{ratio:.2f}x", f"{evaluations:.2f}", notes.get(name, "")])
     compiled = in_own_process({**base, "compile": True, "steps": base["steps"] + 2})
-    if "failed" in compiled or "workaround_error" in compiled:
-        rows.append(["torch.compile", "failed", "", "", compiled.get("failed") or compiled.get("error", "")])
+    if "workaround_error" in compiled:
+        rows.append(["torch.compile", "failed", "", "", compiled["error"]])
     else:
         eager, fast = compiled["eager"], compiled["compiled"]
         steady = statistics.median(fast["seconds"][2:])

@@ -4,14 +4,15 @@
 each speed lever, in a fresh Python process started by `in_own_process`: the
 peak resident memory it reports is then that configuration's own, and a
 lever that changes the process (threads, OMP_WAIT_POLICY) touches nothing
-else. The child times the real loop's `take_step` and answers with one
-`RESULT` line (see `common.in_child`).
+else. The child times the real loop's step (`nst.descent.Descent.step` on the
+first stage's objective) and answers with one `RESULT` line (see `common.in_child`).
 """
 
 from __future__ import annotations
 
 import contextlib
 import copy
+import dataclasses
 import os
 import resource
 import sys
@@ -20,19 +21,27 @@ from pathlib import Path
 
 import torch
 from common import OUT, in_child, pair_paths, serve_child, sync
+from PIL import Image
 
 from nst import Settings, load_image, preset
-from nst.device import resolve_compute
-from nst.extractors import get_extractor
-from nst.schedule import plan_scales
-from nst.stylize import Run, make_optimizer, take_step
+from nst.descent import Descent
+from nst.network import Network
+from nst.objective import Objective
+from nst.stylize import prepare
 
 SQUEEZENET_FILE = "squeezenet1_1-b8a52dc0.pth"
 
 
 def in_own_process(spec: dict) -> dict:
-    """Time the configuration `spec` in a fresh process (see `time_configuration`)."""
-    return in_child(Path(__file__).resolve(), spec)
+    """Time the configuration `spec` in a fresh process (see `time_configuration`); a failed child stops the benchmark.
+
+    A row that quietly says "failed" hid a broken worker for a week: every
+    configuration here is expected to run, so a failure is the benchmark's own.
+    """
+    result = in_child(Path(__file__).resolve(), spec)
+    if "failed" in result:
+        raise RuntimeError(f"the step worker failed on {spec}: {result['failed']}")
+    return result
 
 
 def ensure_squeezenet_weights() -> str:
@@ -85,38 +94,48 @@ def reset_peak_rss() -> bool:
 # --------------------------------------------------------------------------- steps
 
 
-def time_steps(run: Run, settings: Settings, device: torch.device, steps: int) -> dict[str, list[float]]:
-    """Seconds and loss evaluations of each of `steps` optimiser steps of the real loop's `take_step`.
+@dataclasses.dataclass
+class FirstStage:
+    """The first stage of a run, as the loop makes it: its objective and its starting picture."""
 
-    Also the seconds of preparing the scale (style targets, content features) before them.
-    """
+    objective: Objective
+    start: torch.Tensor
+    prepare_seconds: float
+
+
+def first_stage(settings: Settings, content: Image.Image, style: Image.Image) -> FirstStage:
+    """The loop's own parts for the first stage of `settings` on this pair, and the seconds they took."""
     started = time.perf_counter()
-    inputs = run.prepare(plan_scales(settings, run.content.size)[0])
-    sync(device)
-    prepare = time.perf_counter() - started
-    image = run.initial(inputs, None).requires_grad_(True)
-    optimizer = make_optimizer(settings, image)
-    losses = run.losses
+    parts = prepare(settings, content, [style])
+    references = parts.references(parts.plan[0])
+    objective = parts.objective(parts.plan[0], references)
+    start = parts.canvas.first(references.photo, references.start, None)
+    sync(parts.network.device)
+    return FirstStage(objective, start, time.perf_counter() - started)
+
+
+def time_steps(stage: FirstStage, settings: Settings, device: torch.device, steps: int) -> dict[str, list[float]]:
+    """Seconds and loss evaluations of each of `steps` steps of the real loop's descent.
+
+    Also the seconds of preparing the stage (style targets, content features) before them.
+    """
+    descent = Descent(settings, stage.start)
     calls = [0]
 
-    def counted(*args: object) -> object:
+    def counted(image: torch.Tensor) -> object:
         calls[0] += 1
-        return losses(*args)
+        return stage.objective(image)
 
-    run.losses = counted
     seconds, evaluations = [], []
-    try:
-        for _ in range(steps):
-            calls[0] = 0
-            sync(device)
-            started = time.perf_counter()
-            take_step(run, optimizer, image, inputs)
-            sync(device)
-            seconds.append(time.perf_counter() - started)
-            evaluations.append(calls[0])
-    finally:
-        del run.losses
-    return {"seconds": seconds, "evaluations": evaluations, "prepare": [prepare]}
+    for _ in range(steps):
+        calls[0] = 0
+        sync(device)
+        started = time.perf_counter()
+        descent.step(counted, settings.lr)
+        sync(device)
+        seconds.append(time.perf_counter() - started)
+        evaluations.append(calls[0])
+    return {"seconds": seconds, "evaluations": evaluations, "prepare": [stage.prepare_seconds]}
 
 
 def time_configuration(spec: dict) -> dict:
@@ -132,31 +151,34 @@ def time_configuration(spec: dict) -> dict:
         channels_last=spec["channels_last"],
         optimizer=spec.get("optimizer", "adam"),
     )
-    compute = resolve_compute(settings.device, settings.precision, settings.channels_last)
-    extractor = get_extractor(settings.backbone, str(compute.device), compute.channels_last, compute.bf16)
     content, style = (load_image(path) for path in pair_paths(spec.get("pair", 0)))
-    run = Run(content, [style], settings, compute, extractor)
+    stage = first_stage(settings, content, style)
+    compute = stage.objective.network.compute
     result: dict = {"weights": weights, "threads": torch.get_num_threads()}
     result["rss_before_mb"] = proc_status_mb("VmRSS") or peak_rss_mb()
     own_peak = reset_peak_rss()
     if spec.get("compile"):
-        result.update(compile_lever(run, settings, compute.device, spec["steps"]))
+        result.update(compile_lever(stage, settings, compute.device, spec["steps"]))
     else:
-        result.update(time_steps(run, settings, compute.device, spec["steps"]))
+        result.update(time_steps(stage, settings, compute.device, spec["steps"]))
     result["peak_rss_mb"] = (proc_status_mb("VmHWM") if own_peak else None) or peak_rss_mb()
     if compute.device.type == "cuda":
         result["peak_device_mb"] = torch.cuda.max_memory_allocated(compute.device) / 2**20
     return result
 
 
-def compile_lever(run: Run, settings: Settings, device: torch.device, steps: int) -> dict:
+def with_network(stage: FirstStage, extractor: torch.nn.Module) -> FirstStage:
+    """`stage` with its objective computing through `extractor` instead."""
+    network = Network(stage.objective.network.compute, extractor)
+    return dataclasses.replace(stage, objective=dataclasses.replace(stage.objective, network=network))
+
+
+def compile_lever(stage: FirstStage, settings: Settings, device: torch.device, steps: int) -> dict:
     """Eager and torch.compile'd steps; if compiling fails, the same with conv1 zero-padded."""
-    extractor = run.extractor
-    run.extractor = torch.compile(extractor)
+    extractor = stage.objective.network.extractor
     try:
-        compiled = time_steps(run, settings, device, steps)
-        run.extractor = extractor
-        return {"eager": time_steps(run, settings, device, steps), "compiled": compiled}
+        compiled = time_steps(with_network(stage, torch.compile(extractor)), settings, device, steps)
+        return {"eager": time_steps(stage, settings, device, steps), "compiled": compiled}
     except Exception as error:  # noqa: BLE001 - any compiler failure is a result to report
         lines = [line.strip() for line in str(error).splitlines() if line.strip()]
         message = "; ".join(
@@ -166,11 +188,9 @@ def compile_lever(run: Run, settings: Settings, device: torch.device, steps: int
     torch._dynamo.reset()
     patched = copy.deepcopy(extractor)
     patched.body[0].padding_mode = "zeros"
-    run.extractor = patched
-    eager = time_steps(run, settings, device, steps)
-    run.extractor = torch.compile(patched)
+    eager = time_steps(with_network(stage, patched), settings, device, steps)
     try:
-        compiled = time_steps(run, settings, device, steps)
+        compiled = time_steps(with_network(stage, torch.compile(patched)), settings, device, steps)
     except Exception as error:  # noqa: BLE001
         return {"error": message, "workaround_error": f"{type(error).__name__}: {str(error)[:200]}"}
     return {"error": message, "workaround": True, "eager": eager, "compiled": compiled}

@@ -30,9 +30,9 @@ from common import (
 from visitor import app_run
 
 from nst import Settings, load_image, stylize
-from nst.device import resolve_compute
-from nst.extractors import build_extractor, get_extractor
-from nst.schedule import plan_scales
+from nst.extractors import build_extractor
+from nst.network import load_network
+from nst.schedule import plan_stages
 from nst.targets import clear_cache
 
 
@@ -58,7 +58,7 @@ def first_image_seconds(content: Path, style: Path, settings: Settings) -> float
 def section(report: Report, profile: Profile, device: torch.device) -> dict:
     content, style = pair_paths(0)
     settings = default_settings(profile)
-    scales = plan_scales(settings, load_image(content).size)
+    scales = plan_stages(settings, load_image(content).size)
     build_extractor.cache_clear()
     clear_cache()
     runs = {"1: cold (network built, style targets computed)": timed_run(content, style, settings)}
@@ -89,10 +89,9 @@ def section(report: Report, profile: Profile, device: torch.device) -> dict:
         clear_cache()
         firsts["computed"].append(first_image_seconds(content, style, settings))
         firsts["cached"].append(first_image_seconds(content, style, settings))
-    compute = resolve_compute(settings.device, settings.precision, settings.channels_last)
     build_extractor.cache_clear()
     started = time.perf_counter()
-    get_extractor(settings.backbone, str(compute.device), compute.channels_last, compute.bf16)
+    load_network(settings)
     load = time.perf_counter() - started
     big, big_done = "", None
     if device.type == "cuda":

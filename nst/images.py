@@ -13,6 +13,7 @@ from __future__ import annotations
 import io
 import os
 import struct
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -157,6 +158,20 @@ def load_image(source: ImageSource, max_pixels: int = MAX_PIXELS) -> Image.Image
         raise damaged(source, error) from error
 
 
+def as_image(source: ImageSource) -> Image.Image:
+    """Accept a loaded PIL image as is (in RGB), load anything else."""
+    if isinstance(source, Image.Image):
+        return source.convert("RGB")
+    return load_image(source)
+
+
+def as_list(sources: ImageSource | Sequence[ImageSource]) -> list[ImageSource]:
+    """One image or several, as a list."""
+    if isinstance(sources, (list, tuple)):
+        return list(sources)
+    return [sources]
+
+
 def size_for_long_side(size: tuple[int, int], long_side: int) -> tuple[int, int]:
     """(width, height) scaled so the longer side is `long_side`, aspect kept."""
     width, height = size
@@ -182,8 +197,3 @@ def to_array(tensor: Tensor) -> np.ndarray:
     """(1, 3, H, W) tensor in [0, 1] to an (H, W, 3) uint8 array, on the CPU."""
     pixels = tensor.detach()[0].float().clamp(0, 1).mul(255).round().to(torch.uint8)
     return pixels.permute(1, 2, 0).cpu().numpy()
-
-
-def to_image(tensor: Tensor) -> Image.Image:
-    """(1, 3, H, W) tensor in [0, 1] to a PIL RGB image."""
-    return Image.fromarray(to_array(tensor), "RGB")

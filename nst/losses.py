@@ -1,8 +1,8 @@
 """The three loss terms of Gatys et al. (CVPR 2016), exactly as specified.
 
 Sums, not means: a term's size grows with the number of elements it covers.
-The optimisation loop turns that into size-invariant weights (see
-`nst.schedule.effective_weights`), so these functions stay the plain
+Each stage's objective turns that into size-invariant weights (see
+`nst.objective.objective_for`), so these functions stay the plain
 formulas that the tests check against hand-computed values.
 """
 

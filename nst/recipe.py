@@ -39,9 +39,9 @@ from PIL import Image, PngImagePlugin
 
 from . import __version__
 from .errors import NSTError
-from .images import ImageSource
+from .images import ImageSource, as_image, as_list
+from .progress import Progress
 from .settings import Settings
-from .stylize import Progress, as_image, as_list
 
 CHUNK = "nst-recipe"
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"

@@ -14,10 +14,7 @@ than the steps there could restore them (BENCHMARKS.md, the speed levers).
 
 Coarse to fine pays only when the coarse scales are much smaller than the
 output (Settings.use_multiscale): below that a run works at one scale, all
-its steps counting every layer. At 256 px the default 26 cost about two
-thirds of a default 512 px run and made Gram, colour and structure .237 /
-.055 / .868 on three of the quality study's pairs (the 76 steps before,
-.226 / .038 / .892, in three times the time).
+its steps counting every layer.
 """
 
 from __future__ import annotations
@@ -31,17 +28,20 @@ from .settings import Settings
 SCALE_STEP = math.sqrt(2.0)
 
 
-# Which layers a stage counts: every layer, the texture layers, or texture and shape layers.
+# A stage's kind, which says which layers it counts: every layer, the texture layers, or texture and shape layers.
 WHOLE, TEXTURE, SHAPES = "whole", "texture", "shapes"
 
 
 @dataclass(frozen=True)
-class Scale:
-    """One stage of a run: working size (width, height), its number of steps, the layers it counts."""
+class Stage:
+    """One stage of a run: working size (width, height), its number of steps, its kind (the layers it counts).
+
+    Each coarse scale is one stage; the output size has two (texture, then shapes).
+    """
 
     size: tuple[int, int]
     steps: int
-    stage: str = WHOLE
+    kind: str = WHOLE
 
     @property
     def long_side(self) -> int:
@@ -56,7 +56,7 @@ def scale_sizes(target: int, smallest: int) -> list[int]:
     return sides[::-1]
 
 
-def plan_scales(settings: Settings, content_size: tuple[int, int]) -> list[Scale]:
+def plan_stages(settings: Settings, content_size: tuple[int, int]) -> list[Stage]:
     """The stages of a run over an image of `content_size`, steps shared out.
 
     Every stage gets at least one step; the total is exactly `settings.steps`
@@ -66,7 +66,7 @@ def plan_scales(settings: Settings, content_size: tuple[int, int]) -> list[Scale
     """
     output = size_for_long_side(content_size, settings.size)
     if not settings.use_multiscale:
-        return [Scale(output, settings.steps)]
+        return [Stage(output, settings.steps)]
     if settings.finish_share == 0:  # no finishing stages: every scale, the output's too, counts every layer
         sides = scale_sizes(settings.size, settings.min_scale)[-settings.steps :]
         return whole_scales(settings, content_size, sides, settings.steps)
@@ -75,14 +75,14 @@ def plan_scales(settings: Settings, content_size: tuple[int, int]) -> list[Scale
     texture = min(finish - 1, round(finish * settings.texture_share))
     coarse = settings.steps - finish
     sides = sides[len(sides) - coarse :] if coarse < len(sides) else sides
-    finishing = [Scale(output, texture, TEXTURE)] if texture > 0 else []
-    return [*whole_scales(settings, content_size, sides, coarse), *finishing, Scale(output, finish - texture, SHAPES)]
+    finishing = [Stage(output, texture, TEXTURE)] if texture > 0 else []
+    return [*whole_scales(settings, content_size, sides, coarse), *finishing, Stage(output, finish - texture, SHAPES)]
 
 
-def whole_scales(settings: Settings, content_size: tuple[int, int], sides: list[int], steps: int) -> list[Scale]:
+def whole_scales(settings: Settings, content_size: tuple[int, int], sides: list[int], steps: int) -> list[Stage]:
     """Scales at long sides `sides` counting every layer, `steps` shared as (output / side) ^ coarse_bias."""
     counts = share(steps, [(settings.size / side) ** settings.coarse_bias for side in sides])
-    return [Scale(size_for_long_side(content_size, side), n) for side, n in zip(sides, counts, strict=True)]
+    return [Stage(size_for_long_side(content_size, side), n) for side, n in zip(sides, counts, strict=True)]
 
 
 def coarse_sides(settings: Settings) -> list[int]:
@@ -113,9 +113,9 @@ def size_factor(settings: Settings, long_side: int) -> float:
     return (settings.reference_size / long_side) ** 2
 
 
-def reach_factor(settings: Settings, stage: str) -> float:
+def reach_factor(settings: Settings, kind: str) -> float:
     """How much faster a whole-picture scale moves at this strength: see `Settings.strength_reach`."""
-    if stage != WHOLE:
+    if kind != WHOLE:
         return 1.0
     return max(1.0, settings.style_strength) ** settings.strength_reach
 

@@ -30,13 +30,18 @@ def painting_path(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def runs(monkeypatch) -> list[weakref.ref]:
-    """Weak references to every run `stylize` makes from now on: the real class, only noted as it is made."""
+    """Weak references to every run `stylize` makes from now on, by its canvas: the real class, only noted.
+
+    A run has one canvas, which holds its photo, its repainted start at the
+    output size and, through the palette, its colour maps: what a record
+    must not keep alive once the run has ended.
+    """
     made: list[weakref.ref] = []
 
-    class NotedRun(STYLIZE_MODULE.Run):
+    class NotedCanvas(STYLIZE_MODULE.Canvas):
         def __init__(self, *args, **kwargs) -> None:
             super().__init__(*args, **kwargs)
             made.append(weakref.ref(self))
 
-    monkeypatch.setattr(STYLIZE_MODULE, "Run", NotedRun)
+    monkeypatch.setattr(STYLIZE_MODULE, "Canvas", NotedCanvas)
     return made

@@ -12,7 +12,7 @@ from nst.schedule import (
     TEXTURE,
     WHOLE,
     learning_rate_at,
-    plan_scales,
+    plan_stages,
     reach_factor,
     scale_sizes,
     size_factor,
@@ -24,8 +24,8 @@ def test_scales_grow_by_sqrt2_from_the_smallest_to_the_target():
 
 
 def test_the_default_plan_lays_shapes_down_small_then_finishes_at_the_output_size_in_two_stages():
-    plan = plan_scales(Settings(), (1024, 682))
-    assert [(s.size, s.steps, s.stage) for s in plan] == [
+    plan = plan_stages(Settings(), (1024, 682))
+    assert [(s.size, s.steps, s.kind) for s in plan] == [
         ((128, 85), 8, WHOLE),
         ((181, 121), 6, WHOLE),
         ((256, 170), 4, WHOLE),
@@ -35,38 +35,38 @@ def test_the_default_plan_lays_shapes_down_small_then_finishes_at_the_output_siz
 
 
 def test_plan_shares_all_steps_and_favours_small_scales():
-    plan = plan_scales(Settings(size=512, steps=200), (1024, 768))
+    plan = plan_stages(Settings(size=512, steps=200), (1024, 768))
     assert sum(s.steps for s in plan) == 200
     assert [s.size for s in plan][-1] == (512, 384)
-    coarse = [s.steps for s in plan if s.stage == WHOLE]
+    coarse = [s.steps for s in plan if s.kind == WHOLE]
     assert coarse == sorted(coarse, reverse=True) and len(coarse) == 3
     # A share of 0.3 at the output size, 0.4 of it on texture alone.
-    assert [(s.steps, s.stage) for s in plan[-2:]] == [(24, TEXTURE), (36, SHAPES)]
+    assert [(s.steps, s.kind) for s in plan[-2:]] == [(24, TEXTURE), (36, SHAPES)]
 
 
 def test_larger_outputs_keep_every_coarse_scale_but_the_one_just_below_the_output():
-    sides = [max(s.size) for s in plan_scales(Settings(size=1024), (1024, 768))]
+    sides = [max(s.size) for s in plan_stages(Settings(size=1024), (1024, 768))]
     assert sides == [128, 181, 256, 362, 512, 1024, 1024]
 
 
 def test_single_scale_when_small_or_turned_off():
-    assert len(plan_scales(Settings(size=192), (1000, 500))) == 1
-    assert len(plan_scales(Settings(size=1024, multiscale=False), (1000, 500))) == 1
-    assert plan_scales(Settings(size=192), (1000, 500))[0].size == (192, 96)
-    assert plan_scales(Settings(size=1024, multiscale=False), (1000, 500))[0].stage == WHOLE
+    assert len(plan_stages(Settings(size=192), (1000, 500))) == 1
+    assert len(plan_stages(Settings(size=1024, multiscale=False), (1000, 500))) == 1
+    assert plan_stages(Settings(size=192), (1000, 500))[0].size == (192, 96)
+    assert plan_stages(Settings(size=1024, multiscale=False), (1000, 500))[0].kind == WHOLE
 
 
 def test_small_outputs_work_at_one_scale_with_the_steps_given():
     assert Settings(size=383).use_multiscale is False and Settings(size=384).use_multiscale is True
-    (scale,) = plan_scales(Settings(size=256), (1000, 500))
-    assert scale.size == (256, 128) and scale.steps == 26 and scale.stage == WHOLE
-    assert plan_scales(Settings(size=256, steps=160, multiscale=False), (1000, 500))[0].steps == 160
+    (scale,) = plan_stages(Settings(size=256), (1000, 500))
+    assert scale.size == (256, 128) and scale.steps == 26 and scale.kind == WHOLE
+    assert plan_stages(Settings(size=256, steps=160, multiscale=False), (1000, 500))[0].steps == 160
 
 
 def test_every_stage_gets_a_step_even_with_few_steps():
-    plan = plan_scales(Settings(size=1024, steps=3), (1024, 1024))
-    assert [(max(s.size), s.steps, s.stage) for s in plan] == [(512, 1, WHOLE), (1024, 1, TEXTURE), (1024, 1, SHAPES)]
-    assert [(s.steps, s.stage) for s in plan_scales(Settings(steps=1), (512, 512))] == [(1, SHAPES)]
+    plan = plan_stages(Settings(size=1024, steps=3), (1024, 1024))
+    assert [(max(s.size), s.steps, s.kind) for s in plan] == [(512, 1, WHOLE), (1024, 1, TEXTURE), (1024, 1, SHAPES)]
+    assert [(s.steps, s.kind) for s in plan_stages(Settings(steps=1), (512, 512))] == [(1, SHAPES)]
 
 
 def test_summed_terms_times_size_factor_do_not_depend_on_size():

@@ -12,13 +12,11 @@ from PIL import Image
 from torchvision.models import squeezenet1_1
 
 from nst import RunFailedError, Settings, SettingsError, preset, stylize
+from nst.canvas import Snapshot
 from nst.color import rgb_to_yiq
-from nst.device import resolve_compute
 from nst.extractors import build_extractor, get_extractor
 from nst.images import resize_long_side, to_tensor
 from nst.losses import gram_matrix
-from nst.schedule import SHAPES, TEXTURE, WHOLE, Scale
-from nst.stylize import Run, Snapshot
 
 from .factories import make_painting, make_photo
 from .footprint import footprint
@@ -344,19 +342,6 @@ def test_a_layer_weighted_zero_is_not_computed():
     assert model.layer_names[max(reached)] == "relu4_2"
 
 
-def test_a_shape_stage_counts_its_deepest_style_layer_at_finish_deep_weight():
-    settings = Settings(size=128, finish_deep_weight=0.25, precision="fp32")
-    compute = resolve_compute("cpu", "fp32")
-    model = get_extractor("vgg19", "cpu", compute.channels_last)
-    run = Run(make_photo(128, 96), [make_painting()], settings, compute, model, (128, 96))
-    shapes = run.prepare(Scale((128, 96), 1, SHAPES))
-    whole = run.prepare(Scale((128, 96), 1, WHOLE))
-    index = shapes.style_layers.index("relu4_1")
-    assert shapes.style_layers == ("relu1_1", "relu2_1", "relu3_1", "relu4_1") and shapes.content_layers == ("relu2_2",)
-    assert shapes.style_weights[index] == pytest.approx(0.25 * whole.style_weights[whole.style_layers.index("relu4_1")])
-    assert shapes.style_weights[0] == pytest.approx(whole.style_weights[0])
-
-
 def test_strength_reach_lets_a_strong_style_go_further_from_the_photo():
     """At strength 4 the reach lets the picture move further from its start (the photo, with no palette transfer)."""
     photo = make_photo(128, 96)
@@ -370,15 +355,9 @@ def test_strength_reach_lets_a_strong_style_go_further_from_the_photo():
     assert moved(1.0) > 1.5 * moved(0.0)
 
 
-def test_a_stage_keeps_the_shallowest_content_layer_when_all_are_deeper_than_its_style_layers():
-    """Content at relu4_2 only: the texture stage (style to relu3_1) still holds the photo, at relu4_2."""
+def test_a_run_counts_a_deep_content_layer_alone_at_every_stage():
+    """Content at relu4_2 only (each stage keeps it: see test_layers): a coarse-to-fine run still reports content."""
     settings = Settings(size=128, content_layers=("relu4_2",), content_layer_weights=(1.0,), precision="fp32")
-    compute = resolve_compute("cpu", "fp32")
-    model = get_extractor("vgg19", "cpu", compute.channels_last)
-    run = Run(make_photo(128, 96), [make_painting()], settings, compute, model, (128, 96))
-    texture = run.prepare(Scale((128, 96), 1, TEXTURE))
-    assert texture.content_layers == ("relu4_2",)
-    assert texture.style_layers == ("relu1_1", "relu2_1", "relu3_1")
     coarse_to_fine = settings.replace(multiscale=True, min_scale=32, steps=8)
     records = list(stylize(make_photo(128, 96), make_painting(), coarse_to_fine))
     assert records[-1].done and "content" in records[-1].losses

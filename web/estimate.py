@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import nst
+from nst.cost import plan_work
 from nst.device import resolve_compute
-from nst.schedule import SHAPES, TEXTURE, WHOLE, plan_scales
+from nst.schedule import plan_stages
 
 from .limits import deadline
 from .status import duration
@@ -23,20 +24,12 @@ SECONDS_PER_MEGAPIXEL_STEP = {
 }
 # The run's set-up: pictures read, the palette fitted, the first scale's style targets.
 SETUP_SECONDS = 1.5
-# A step's cost at each stage, as a share of a step that counts every layer: VGG-19 at 512x341,
-# fp32, one thread (bench/speed.py): to relu3_1 0.42, to relu4_1 0.70.
-STAGE_COST = {WHOLE: 1.0, TEXTURE: 0.42, SHAPES: 0.70}
 PRECISION = resolve_compute().precision
 
 
 def megapixel_steps(settings: nst.Settings) -> float:
-    """The run's work: pixels times steps summed over its stages, for a square photo (the most pixels).
-
-    A step of a texture or shape stage runs the network only part of the way
-    and counts as the part of a whole step it costs (STAGE_COST).
-    """
-    scales = plan_scales(settings, (settings.size, settings.size))
-    return sum(scale.steps * scale.size[0] * scale.size[1] * STAGE_COST[scale.stage] for scale in scales) / 1e6
+    """The run's work in the loop's own step-cost model (`nst.cost`), for a square photo (the most pixels)."""
+    return plan_work(plan_stages(settings, (settings.size, settings.size)))
 
 
 def estimate_seconds(settings: nst.Settings) -> float:

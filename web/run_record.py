@@ -116,11 +116,7 @@ class RunRecord:
         if image is None:
             return
         if self.last is None:
-            height, width = image.shape[:2]
-            self.last = nst.Progress(
-                step=0, total_steps=total_steps, scale=1, scales=1, size=(width, height), picture=image, losses={},
-                elapsed=0.0, setup_seconds=0.0, iterations_per_second=0.0, seconds_left=0.0, device="", precision="",
-            )
+            self.last = nst.Progress.of_picture(image, total_steps)
         else:
             self.last = dataclasses.replace(self.last, picture=image)
         self.add_frame(self.last)

@@ -8,8 +8,8 @@ data (PIL images, arrays, paths), never CUDA tensors. Its docs ask for models
 to be put on "cuda" when the app's module is imported: outside the decorated
 functions a CUDA emulation stands in, and the worker receives the weights on
 the real GPU. So on ZeroGPU the feature networks are built here, once, into
-the same per-device cache (`nst.extractors.get_extractor`) that every run
-reads. ZeroGPU does not support `torch.compile`; we do not use it anyway (it
+the same per-device cache that every run reads, by the loop's own helper
+(`nst.network.load_network`). ZeroGPU does not support `torch.compile`; we do not use it anyway (it
 did not pay off on the CPU either, see BENCHMARKS.md).
 
 Anywhere else (no `spaces` package, or a Space on other hardware, where the
@@ -34,8 +34,8 @@ except ImportError:
     spaces = None
 
 import nst
-from nst.device import resolve_compute
-from nst.extractors import BACKBONES, get_extractor
+from nst.extractors import BACKBONES
+from nst.network import load_network
 
 from .gpu_time import deadline_within, gpu_seconds
 
@@ -82,14 +82,14 @@ def fit_to_gpu(settings: nst.Settings, styles: int = 1, masked: bool = False) ->
 def build_networks(backbones: tuple[str, ...] = BACKBONES) -> None:
     """Build the feature networks where runs will look for them: on ZeroGPU, on "cuda" at import, as it asks.
 
-    The cache key is the one `nst.stylize` uses (backbone, device, memory
-    format). SqueezeNet's weights are downloaded on first use: if that fails
-    here, the run that asks for it reports why, as it does elsewhere.
+    Built by the helper every run builds its network with, from the default
+    settings of each backbone, so a run finds them in the cache. SqueezeNet's
+    weights are downloaded on first use: if that fails here, the run that asks
+    for it reports why, as it does elsewhere.
     """
-    compute = resolve_compute()
     for backbone in backbones:
         try:
-            get_extractor(backbone, str(compute.device), compute.channels_last, compute.bf16)
+            load_network(nst.Settings(backbone=backbone))
         except nst.WeightsUnavailableError:
             continue
 

@@ -1,0 +1,111 @@
+"""What the picture is compared with at one working size: the photo, its start, content features, style targets.
+
+The output size's two stages (texture, then shapes) share one set, made for
+the shape stage's layers, which include the texture stage's: the paintings'
+Gram matrices and the photo's features are computed once per size.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import torch
+from PIL import Image
+from torch import Tensor
+
+from . import color
+from .canvas import Canvas
+from .images import resize_long_side, to_tensor
+from .layers import stage_layers, widest_kind
+from .network import Network
+from .paintings import Paintings
+from .palette_hold import PaletteHold
+from .schedule import Stage
+from .settings import Settings
+from .targets import blended_grams, style_grams
+
+# Largest style image fed to the network; beyond it style features only cost memory.
+MAX_STYLE_SIDE = 2048
+
+
+@dataclass
+class References:
+    """Everything the stages at one size compare the picture with."""
+
+    size: tuple[int, int]
+    kind: str  # the widest kind of stage they serve (see `nst.layers.widest_kind`)
+    photo: Tensor
+    seen: Tensor  # the photo as the style terms see it
+    start: Tensor  # the repainted photo: where the size starts, what the content terms hold
+    content_features: dict[str, Tensor]
+    style_targets: dict[str, Tensor]
+    other_targets: dict[str, Tensor] | None  # a mask's second paintings, for its black region
+    hold: PaletteHold | None
+
+    def serve(self, stage: Stage) -> bool:
+        """Whether these were made for `stage`'s size and layers."""
+        return (self.size, self.kind) == (stage.size, widest_kind(stage.kind))
+
+
+def references_for(
+    stage: Stage,
+    previous: References | None,
+    settings: Settings,
+    network: Network,
+    paintings: Paintings,
+    canvas: Canvas,
+    masked: bool,
+) -> References:
+    """The references `stage` needs: `previous` when they serve it, else made at its size for its widest layers."""
+    if previous is not None and previous.serve(stage):
+        return previous
+    kind = widest_kind(stage.kind)
+    layers = stage_layers(settings, kind, network.extractor.layer_names)
+    photo, start = canvas.photo_and_start(stage.size)
+    seen = canvas.seen(photo)
+    side = min(MAX_STYLE_SIDE, max(16, round(settings.style_scale * stage.long_side)))
+    styles = paintings_at(settings, network, paintings.images, photo, seen, side)
+    targets = grams(settings, network, styles, paintings.blend, layers.style)
+    others = None
+    if masked and paintings.others:
+        second = paintings_at(settings, network, paintings.others, photo, seen, side)
+        others = grams(settings, network, second, paintings.others_blend, layers.style)
+    with torch.no_grad():
+        features = network.features(start if settings.content_target == "repainted" else seen, layers.content)
+    return References(
+        size=stage.size,
+        kind=kind,
+        photo=photo,
+        seen=seen,
+        start=start,
+        content_features={name: features[name].float() for name in layers.content},
+        style_targets=targets,
+        other_targets=others,
+        hold=canvas.palette.hold(photo, start),
+    )
+
+
+def paintings_at(
+    settings: Settings, network: Network, paintings: list[Image.Image], photo: Tensor, seen: Tensor, side: int
+) -> list[Tensor]:
+    """`paintings` scaled to `side` and recoloured as the settings ask (the photo's colours or luminance kept)."""
+    tensors = []
+    for painting in paintings:
+        style = to_tensor(resize_long_side(painting, side), network.device)
+        if settings.preserve_color == "histogram":
+            style = color.match_histogram(style, photo)
+        elif settings.preserve_color == "luminance":
+            style = color.match_luminance(color.luminance(style), seen)
+        tensors.append(style)
+    return tensors
+
+
+def grams(
+    settings: Settings, network: Network, styles: list[Tensor], blend: Sequence[float], layers: tuple[str, ...]
+) -> dict[str, Tensor]:
+    """The blended Gram targets of `styles` at `layers`, by layer."""
+    per_style = [
+        style_grams(network.extractor, style, layers, settings.normalize_gram, network.compute) for style in styles
+    ]
+    return dict(zip(layers, blended_grams(per_style, blend), strict=True))
