@@ -25,7 +25,7 @@ from .extractors import BACKBONES
 from .interrupt import ctrl_c_requests_stop
 from .presets import PRESETS, preset, preset_painting
 from .recipe import differences, make_recipe, read_recipe, save_png, settings_from_recipe
-from .settings import COLOR_MODES, DEVICES, INITS, OPTIMIZERS, PRECISIONS, WEIGHTINGS
+from .settings import COLOR_MODES, DEVICES, FIELDS, INITS, OPTIMIZERS, PRECISIONS, WEIGHTINGS
 from .stylize import Progress, stylize
 
 EXIT_BAD_INPUT = 1
@@ -95,13 +95,6 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-SETTING_OPTIONS = (
-    "backbone", "size", "steps", "style_strength", "style_layer_weights", "style_layers", "content_layers",
-    "content_layer_weights", "content_weight", "weighting", "tv_weight", "style_scale", "style_blend",
-    "preserve_color", "optimizer", "learning_rate", "init", "seed", "multiscale", "device", "precision", "deadline",
-)
-
-
 class ProgressBar:
     """A one-line progress bar on stderr, redrawn in place on a terminal."""
 
@@ -155,7 +148,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
-    overrides = {name: getattr(args, name) for name in SETTING_OPTIONS if getattr(args, name) is not None}
+    # Every option whose destination is a setting's name sets it: the settings are listed once, in Settings.
+    overrides = {name: value for name, value in vars(args).items() if name in FIELDS and value is not None}
     if args.init_image:
         overrides["init"] = "image"
     save_every, save_dir = None, None

@@ -31,13 +31,9 @@ MAX_SIZE = 4096
 MAX_STEPS = 5000
 MAX_LAYERS = 64
 DEFAULT_LEARNING_RATES = {"adam": 0.02, "lbfgs": 1.0}
-# Coarse to fine pays from this many times the smallest scale up. At 512 px its coarse
-# scales lay down the painting's large strokes, which one scale at the same cost does
-# not; at 256 px the same work done at the output size made an equal picture (Gram,
-# colour and structure; by eye) in less time and reached the style's statistics
-# sooner (bench/quality.py, with the 160-step plan). Below it, a run works at one scale with
-# the steps given. (With today's 26-step stages the study's "coarse to fine" lever at 256 px
-# measured a lower Gram distance and less structure in less time: see BENCHMARKS.md.)
+# Coarse to fine pays from this many times the smallest scale up: the coarse scales lay down
+# the painting's large strokes, which one scale at the same cost does not; below it, one scale
+# made as good a picture sooner (BENCHMARKS.md, "Figures behind the defaults").
 MULTISCALE_FROM = 3
 
 VGG_STYLE_LAYERS = ("relu1_1", "relu2_1", "relu3_1", "relu4_1", "relu5_1")
@@ -56,8 +52,8 @@ class Settings:
 
     backbone: str = "vgg19"
     size: int = 512
-    # Steps in all, over every scale and stage (see nst.schedule): 26 make the default
-    # 512 px picture in 9-12 VGG-19 passes' time on an fp32-only CPU (BENCHMARKS.md, Speed).
+    # Steps in all, over every scale and stage (see nst.schedule): few enough for seconds on a
+    # 2-core CPU at 512 px (BENCHMARKS.md, Speed).
     steps: int = 26
     optimizer: str = "adam"
     learning_rate: float | None = None
@@ -70,9 +66,8 @@ class Settings:
     # weight says how much that layer counts whatever its scale (relu1_1 Grams are
     # ~1e4 times smaller than relu4_1's); "absolute" keeps the raw sums (SqueezeNet
     # presets). Equal relative style weights let the shallow layers, where the
-    # palette lives, count: the Gram distance at 256 px fell from 0.37-0.43 to 0.19-0.20
-    # (bench/quality.py). relu2_2 in the content holds the photo's edges, which the
-    # stronger style would otherwise wash out (structure 0.66 -> 0.88).
+    # palette lives, count. relu2_2 in the content holds the photo's edges, which the
+    # stronger style would otherwise wash out (BENCHMARKS.md, "Figures behind the defaults").
     weighting: str = "relative"
     content_layers: tuple[str, ...] = ("relu4_2", "relu2_2")
     content_layer_weights: tuple[float, ...] = (2.0, 0.5)
@@ -82,8 +77,8 @@ class Settings:
     # from a map of a few dozen positions at the coarse scales, describes the painting's
     # objects rather than its texture: a portrait's face, lips and nose turned up in a
     # coffee cup and in a town's sky, worse at high strength and small brush sizes.
-    # Without it those were gone and the study's structure rose (0.881 -> 0.906) for
-    # +0.005 Gram distance (bench/brushwork.py). Give it a weight to have it back.
+    # Without it those were gone, for a little Gram distance (bench/brushwork.py).
+    # Give it a weight to have it back.
     style_layer_weights: tuple[float, ...] = (1000.0, 1000.0, 1000.0, 1000.0, 0.0)
     style_strength: float = 1.0
     tv_weight: float = 1.0e-3
@@ -94,15 +89,14 @@ class Settings:
     # scaled down for strengths below 1); "transport" moves the colour distribution
     # onto the painting's (sliced optimal transport), "moments" only matches mean and
     # covariance. "repainted" holds the content term to that start rather than to the
-    # photo, so the palette is not pulled back (colour distance 0.14-0.34 -> 0.07-0.14).
+    # photo, so the palette is not pulled back.
     palette: float = 1.0
     palette_transfer: str = "transport"
     content_target: str = "repainted"
     # Weight of the term that holds the picture's colour distribution to the palette
     # the start was moved to (nst/palette_hold.py), against the style layers' 1000 each;
     # it grows with the strength, faster above 1. Without it the texture pulled the
-    # colours off the painting's as the strength rose (colour distance at 512 px,
-    # strength 1 / 2 / 4: 0.095 / 0.105 / 0.118 without, 0.032 / 0.030 / 0.025 with).
+    # colours off the painting's as the strength rose.
     palette_hold: float = 10000.0
 
     style_scale: float = 1.0
@@ -139,8 +133,8 @@ class Settings:
     # below unchanged). 0 turns it off.
     strength_reach: float = 1.0
     # A running average of the iterates smooths Adam's path, but it lags: at the
-    # finest scale, with its few steps, it returned a visibly equal image that
-    # the judge found 8-25% further from the style than the last iterate. Off unless asked for.
+    # finest scale, with its few steps, it ends further from the style than the
+    # last iterate. Off unless asked for.
     average: bool = False
     clamp: bool = True
     # Carry Adam's moments to the next scale (upsampled): measured worse, so off.
@@ -208,6 +202,10 @@ class Settings:
     def replace(self, **changes: object) -> Settings:
         """A copy with `changes` applied and validated."""
         return dataclasses.replace(self, **changes)
+
+
+FIELDS = tuple(field.name for field in dataclasses.fields(Settings))
+"""Every setting's name: what a command line or a form may set."""
 
 
 def layer_weights(kind: str, layers: tuple[str, ...], weights: tuple[float, ...]) -> None:
