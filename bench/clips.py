@@ -223,15 +223,15 @@ def flow_time(first: np.ndarray, second: np.ndarray, preset: int, repeats: int =
     return statistics.median(times)
 
 
-def encoder_floor(clip: KnownClip) -> tuple[float, float]:
-    """After an MP4 round trip through `nst.video`: the clip's temporal error, and its frames' mean error.
+def encoder_floor(clip: KnownClip, suffix: str = ".mp4") -> tuple[float, float]:
+    """After a round trip through `nst.video` (MP4, GIF or WebP): the clip's temporal error, and its frames' error.
 
     The first is what encoding alone adds to steadiness (the floor a restyled
     clip is measured against); the second, how far decoded frames are from
     the frames given, shows that the first is small for a good reason.
     """
     with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / "floor.mp4"
+        path = Path(folder) / f"floor{suffix}"
         write_clip(clip.frames(), path, FPS)
         steadiness = temporal_error(open_clip(path).frames(), clip)
         differences = [float(np.abs(decoded.astype(np.float32) - made).mean())
@@ -268,13 +268,15 @@ def main() -> None:
     print("\nTemporal error of the source clips against their true motion (0-255 levels, median over pairs)")
     for clip in clips:
         print(f"  {clip.name}: {temporal_error(clip.frames(), clip):.2f}")
-    print(f"\nEncoder noise floor (H.264 CRF 18, nst.video round trip), painted texture {arguments.painting.name}")
-    print("| clip | source's temporal error | after the round trip | decoded against given frames |")
-    print("|---|---|---|---|")
-    for clip in (Pan(painting, step=(0, 0)), Pan(painting), Zoom(painting)):
-        name = "still" if clip.name == "pan" and clip.step == (0, 0) else clip.name
-        steadiness, difference = encoder_floor(clip)
-        print(f"| {name} | {temporal_error(clip.frames(), clip):.2f} | {steadiness:.2f} | {difference:.2f} |")
+    print(f"\nEncoders' noise floor (nst.video round trip), painted texture {arguments.painting.name}")
+    print("| clip | format | source's temporal error | after the round trip | decoded against given frames |")
+    print("|---|---|---|---|---|")
+    still, pan, zoom = Pan(painting, step=(0, 0)), Pan(painting), Zoom(painting)
+    for name, clip, suffix in [("still", still, ".mp4"), ("pan", pan, ".mp4"), ("zoom", zoom, ".mp4"),
+                               ("pan", pan, ".gif"), ("pan", pan, ".webp")]:
+        steadiness, difference = encoder_floor(clip, suffix)
+        source = temporal_error(clip.frames(), clip)
+        print(f"| {name} | {suffix[1:]} | {source:.2f} | {steadiness:.2f} | {difference:.2f} |")
 
 if __name__ == "__main__":
     main()

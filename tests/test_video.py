@@ -33,9 +33,10 @@ def close_to(decoded: np.ndarray, index: int, tolerance: float = 6.0) -> bool:
 
 @pytest.mark.parametrize(
     ("name", "codec"),
-    [("clip.mp4", "libx264"), ("vp9.webm", "libvpx-vp9"), ("vp8.webm", "libvpx")],
+    # HEVC in MOV is what iPhones record by default.
+    [("clip.mp4", "libx264"), ("vp9.webm", "libvpx-vp9"), ("vp8.webm", "libvpx"), ("iphone.mov", "libx265")],
 )
-def test_reads_mp4_and_webm_frame_for_frame(tmp_path: Path, name: str, codec: str) -> None:
+def test_reads_mp4_webm_and_mov_frame_for_frame(tmp_path: Path, name: str, codec: str) -> None:
     clip = open_clip(make_clip(tmp_path / name, 10, codec=codec))
     assert (clip.width, clip.height, clip.fps, clip.frame_count) == (64, 48, 12, 10)
     assert clip.duration == pytest.approx(10 / 12, abs=0.01)
