@@ -89,7 +89,6 @@ class Clip:
         timed = webp_frames(self.path) if is_webp(self.path) else ffmpeg_frames(self.path)
         # A header can understate the length; the limit holds for what is actually decoded.
         slots_allowed = math.floor(self.max_seconds * self.fps) + 1
-        count = 0
         try:
             for count, frame in enumerate(constant_rate(timed, self.fps), start=1):
                 if count > slots_allowed:
@@ -341,9 +340,9 @@ class ClipWriter:
     shown a painted one. `audio_from` copies the source clip's sound (as
     packets when MP4 allows its codec, as AAC otherwise), cut to the length
     of the frames written: closing early keeps sound and picture together.
-    GIF uses one palette, made from the first frame, for all frames: a palette
-    per frame would make colours flicker. Nothing is written until the first
-    frame, and closing without any leaves no file.
+    GIF keeps one palette while the frames' colours fit it (see
+    `palette_indices`). Nothing is written until the first frame, and closing
+    without any leaves no file.
     """
 
     def __init__(
@@ -383,8 +382,10 @@ class ClipWriter:
             raise ValueError("This clip is closed.")
         if self.container is None:
             self.start(frame.shape[1], frame.shape[0])
-        if frame.shape != self.shape:
-            raise ValueError(f"Every frame must have the first one's shape {self.shape}, got {frame.shape}.")
+        if frame.shape != self.shape or frame.dtype != np.uint8:
+            raise ValueError(
+                f"Frames must be uint8 RGB of the first one's shape {self.shape}, got {frame.dtype} {frame.shape}."
+            )
         width, height = self.size
         video = self.to_video_frame(np.ascontiguousarray(frame[:height, :width]))
         video.pts = self.frames_written

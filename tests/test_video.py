@@ -104,6 +104,9 @@ def test_mp4_is_browser_ready(tmp_path: Path) -> None:
         stream = container.streams.video[0]
         assert stream.codec_context.name == "h264"
         assert stream.codec_context.pix_fmt == "yuv420p"
+        # Tagged BT.709, limited range: browsers then convert back with the matrix the pixels were made with.
+        frame = next(container.decode(stream))
+        assert (int(frame.colorspace), int(frame.color_range)) == (1, 1)
         # 4:2:0 needs even sides: the odd row and column are cropped, not padded with made-up pixels.
         assert (stream.codec_context.width, stream.codec_context.height) == (64, 48)
 
@@ -181,6 +184,8 @@ def test_writer_refuses_other_formats_and_odd_frames(tmp_path: Path) -> None:
         writer.write(numbered_frame(0))
         with pytest.raises(ValueError, match="first one's shape"):
             writer.write(numbered_frame(1, 32, 48))
+        with pytest.raises(ValueError, match="uint8 RGB"):
+            writer.write(numbered_frame(1).astype(np.float32) / 255)
 
 
 def test_recipe_tag_is_read_back(tmp_path: Path) -> None:
