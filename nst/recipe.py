@@ -6,7 +6,8 @@ input image by role ("photo", "paintings" in order, and whatever else the
 caller names, such as "mask" or "mask_paintings"). Every PNG that nst writes
 carries it in a text chunk named `nst-recipe`, so a picture can be remade
 (`python -m nst PHOTO PAINTING --recipe result.png -o again.png`) or its
-settings reused on the page.
+settings reused on the page. A restyled clip carries it too, in its MP4's
+metadata tag of the same name (`nst.video.ClipWriter`).
 
 Input digests are taken over the decoded RGB pixels, not the file's bytes:
 the picture depends only on those pixels, so the same photo saved again
@@ -42,9 +43,12 @@ from .errors import NSTError
 from .images import ImageSource, as_image, as_list
 from .progress import Progress
 from .settings import Settings
+from .video import ClipInputError, read_recipe_tag
 
 CHUNK = "nst-recipe"
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+# An MP4 (ISO media) file opens with the size of its first box, then the box's type, "ftyp".
+MP4_SIGNATURE = b"ftyp"
 # A recipe is a few kilobytes; anything far larger is not one, and is not read.
 MAX_RECIPE_BYTES = 1_000_000
 
@@ -122,7 +126,7 @@ def save_result(
 
 
 def read_recipe(path: str | os.PathLike) -> dict:
-    """The recipe in a PNG written by nst, or in a JSON file."""
+    """The recipe in a PNG or an MP4 written by nst, or in a JSON file."""
     path = Path(path)
     try:
         with path.open("rb") as file:
@@ -131,6 +135,8 @@ def read_recipe(path: str | os.PathLike) -> dict:
         raise RecipeError(f"Cannot read the recipe {path}: {error.strerror or error}.") from error
     if data.startswith(PNG_SIGNATURE):
         text = png_recipe_text(path)
+    elif data[4:8] == MP4_SIGNATURE:
+        text = mp4_recipe_text(path)
     elif len(data) > MAX_RECIPE_BYTES:
         raise RecipeError(f"{path.name} is neither a PNG nor a recipe: recipes are JSON files of a few kilobytes.")
     else:
@@ -161,6 +167,17 @@ def png_recipe_text(path: Path) -> str:
             f"{path.name} carries no recipe: only PNGs saved by nst (command line, library or page) have one, "
             "and some programs and sites strip it when they save or upload a picture."
         )
+    return text
+
+
+def mp4_recipe_text(path: Path) -> str:
+    """The text of the recipe tag, read from the MP4's header without decoding its frames."""
+    try:
+        text = read_recipe_tag(path)
+    except ClipInputError as error:
+        raise RecipeError(f"{path.name} looks like an MP4 but cannot be read ({error}).") from error
+    if text is None:
+        raise RecipeError(f"{path.name} carries no recipe: only clips restyled by nst have one.")
     return text
 
 

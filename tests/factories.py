@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
@@ -55,3 +56,71 @@ def make_half_mask(width: int = 96, height: int = 72) -> Image.Image:
     pixels = np.zeros((height, width), np.uint8)
     pixels[:, : width // 2] = 255
     return Image.fromarray(pixels, "L")
+
+
+def numbered_frame(index: int, width: int = 64, height: int = 48) -> np.ndarray:
+    """A frame that says which it is: its grey level is 20 * index, with a white bar moving 4 px a frame.
+
+    Big flat areas and one edge survive lossy codecs, so a decoded frame is
+    told apart from its neighbours by its mean level.
+    """
+    frame = np.full((height, width, 3), 20 * index % 256, np.uint8)
+    left = 4 * index % width
+    frame[:, left : left + 8] = 255
+    frame[:8, :8] = (255, 0, 0)  # a red corner: which way up the picture is
+    return frame
+
+
+def make_clip(
+    path: Path,
+    count: int = 10,
+    *,
+    codec: str = "libx264",
+    fps: int | Fraction = 12,
+    size: tuple[int, int] = (64, 48),
+    times: list[int] | None = None,
+    rotation: int = 0,
+    audio: str | None = None,
+) -> Path:
+    """Write a clip of `numbered_frame`s with PyAV: a video codec and container, optional sound and rotation.
+
+    `times` gives each frame's timestamp in 1/fps ticks (variable rate when
+    they are uneven); `rotation` is stored as display-matrix side data, as
+    phones do; `audio` names an audio encoder ("aac", "libopus") for a 440 Hz tone as long as the clip.
+    """
+    import av
+
+    with av.open(str(path), "w") as container:
+        stream = container.add_stream(codec, rate=fps)
+        stream.width, stream.height, stream.pix_fmt = *size, "yuv420p"
+        if rotation:
+            stream.set_display_rotation(rotation)
+        if audio:
+            sound = container.add_stream(audio, rate=48000, layout="mono")
+        for index in range(count):
+            rgb = numbered_frame(index, *size)
+            frame = av.VideoFrame.from_ndarray(rgb, format="rgb24")
+            frame.pts = times[index] if times else index
+            for packet in stream.encode(frame):
+                container.mux(packet)
+        for packet in stream.encode():
+            container.mux(packet)
+        if audio:
+            samples = int(48000 * (times[-1] + 1 if times else count) / fps)
+            tone = 0.3 * np.sin(2 * np.pi * 440 * np.arange(samples) / 48000).astype(np.float32)
+            for start in range(0, samples, 960):
+                chunk = av.AudioFrame.from_ndarray(tone[None, start : start + 960], format="fltp", layout="mono")
+                chunk.sample_rate, chunk.pts = 48000, start
+                for packet in sound.encode(chunk):
+                    container.mux(packet)
+            for packet in sound.encode():
+                container.mux(packet)
+    return path
+
+
+def make_animation(path: Path, count: int = 10, durations: list[int] | None = None) -> Path:
+    """An animated GIF or WebP of `numbered_frame`s written by Pillow, a writer independent of `nst.video`."""
+    frames = [Image.fromarray(numbered_frame(index)) for index in range(count)]
+    options = {"lossless": True} if path.suffix == ".webp" else {}
+    frames[0].save(path, save_all=True, append_images=frames[1:], duration=durations or 100, loop=0, **options)
+    return path

@@ -195,3 +195,22 @@ def test_the_version_is_written_once_and_packaging_reads_it():
     assert 'dynamic = ["version"]' in pyproject and 'version = {attr = "nst.__version__"}' in pyproject
     assert not re.search(r'^version\s*=\s*"', pyproject, re.MULTILINE)
     assert nst.__version__.count(".") == 2
+
+
+def test_a_restyled_clip_carries_its_recipe(tmp_path):
+    from nst.video import write_clip
+
+    from .factories import make_clip, numbered_frame
+
+    recipe = make_recipe(UNUSUAL, make_photo(), make_painting())
+    frames = (numbered_frame(index) for index in range(3))
+    path = write_clip(frames, tmp_path / "clip.mp4", 12, recipe=json.dumps(recipe))
+    assert read_recipe(path) == recipe
+    assert settings_from_recipe(read_recipe(path)) == UNUSUAL
+    with pytest.raises(RecipeError, match="plain.mp4 carries no recipe"):
+        read_recipe(make_clip(tmp_path / "plain.mp4", 2))
+    broken = tmp_path / "broken.mp4"
+    # An MP4's first eight bytes, then noise.
+    broken.write_bytes(path.read_bytes()[:8] + np.random.default_rng(0).bytes(500))
+    with pytest.raises(RecipeError, match="broken.mp4 looks like an MP4 but cannot be read"):
+        read_recipe(broken)
