@@ -41,6 +41,18 @@ def floats(text: str) -> tuple[float, ...]:
         raise argparse.ArgumentTypeError(f"expected comma-separated numbers, got {text!r}") from error
 
 
+def memory(text: str) -> float:
+    """Bytes from "6G", "6GB", "512M" or a plain number of bytes."""
+    units = {"K": 2**10, "M": 2**20, "G": 2**30, "T": 2**40}
+    cleaned = text.strip().upper().removesuffix("B").removesuffix("I")
+    try:
+        if cleaned and cleaned[-1] in units:
+            return float(cleaned[:-1]) * units[cleaned[-1]]
+        return float(cleaned)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(f"expected a memory size such as 6G or 512M, got {text!r}") from error
+
+
 def names(text: str) -> tuple[str, ...]:
     return tuple(part.strip() for part in text.split(",") if part.strip())
 
@@ -58,7 +70,13 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--recipe", metavar="FILE",
                         help="settings of a PNG nst wrote, or of a JSON recipe; options given override them")
     parser.add_argument("--backbone", choices=BACKBONES, help="feature network (default: the embedded vgg19)")
-    parser.add_argument("--size", type=int, help="long side of the output in pixels (default 512)")
+    parser.add_argument("--size", type=int, help="long side of the output in pixels (default 512, up to 8192)")
+    parser.add_argument("--max-memory", type=memory, metavar="SIZE",
+                        help="memory the run may use, e.g. 6G (default: half the machine's); "
+                        "large pictures run in tiles to fit")
+    parser.add_argument("--tile", type=int, metavar="N", help="expert: force tiles of N pixels a side")
+    parser.add_argument("--large-size-steps", type=int, metavar="N",
+                        help="steps at each size above 1024 px (default 4)")
     parser.add_argument("--steps", type=int, help="optimisation steps in total")
     parser.add_argument("--strength", "--style-weight", dest="style_strength", type=float,
                         help="style strength; 1 is the preset's balance, same look at every size")

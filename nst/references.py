@@ -15,15 +15,17 @@ from PIL import Image
 from torch import Tensor
 
 from . import color
+from .budget import tiles_for
 from .canvas import Canvas
 from .images import resize_long_side, to_tensor
 from .layers import stage_layers, widest_kind
 from .network import Network
 from .paintings import Paintings
 from .palette_hold import PaletteHold
-from .schedule import Stage
+from .schedule import VIEWING_SIZE, Stage
 from .settings import Settings
 from .targets import blended_grams, style_grams
+from .tiles import Tile
 
 # Largest style image fed to the network; beyond it style features only cost memory.
 MAX_STYLE_SIDE = 2048
@@ -42,6 +44,7 @@ class References:
     style_targets: dict[str, Tensor]
     other_targets: dict[str, Tensor] | None  # a mask's second paintings, for its black region
     hold: PaletteHold | None
+    tiles: list[Tile] | None = None  # when the size's stages run in tiles (see nst.budget)
 
     def serve(self, stage: Stage) -> bool:
         """Whether these were made for `stage`'s size and layers."""
@@ -64,26 +67,41 @@ def references_for(
     layers = stage_layers(settings, kind, network.extractor.layer_names)
     photo, start = canvas.photo_and_start(stage.size)
     seen = canvas.seen(photo)
-    side = min(MAX_STYLE_SIDE, max(16, round(settings.style_scale * stage.long_side)))
+    side = style_side(settings, stage)
     styles = paintings_at(settings, network, paintings.images, photo, seen, side)
     targets = grams(settings, network, styles, paintings.blend, layers.style)
     others = None
     if masked and paintings.others:
         second = paintings_at(settings, network, paintings.others, photo, seen, side)
         others = grams(settings, network, second, paintings.others_blend, layers.style)
+    tiles = tiles_for(settings, network, stage.size, [*layers.content, *layers.style], layers.content)
     with torch.no_grad():
         features = network.features(start if settings.content_target == "repainted" else seen, layers.content)
+    # In tiles, where the picture is large, the content targets stay as the network made them
+    # (bf16 halves them); each tile reads its part in float32, as the untiled terms read the whole.
+    kept = {name: features[name] if tiles else features[name].float() for name in layers.content}
     return References(
         size=stage.size,
         kind=kind,
         photo=photo,
         seen=seen,
         start=start,
-        content_features={name: features[name].float() for name in layers.content},
+        content_features=kept,
         style_targets=targets,
         other_targets=others,
         hold=canvas.palette.hold(photo, start),
+        tiles=tiles,
     )
+
+
+def style_side(settings: Settings, stage: Stage) -> int:
+    """The long side the paintings are seen at in `stage`: the brush size times the stage's long side.
+
+    Above VIEWING_SIZE no painting is enlarged beyond its own size (see
+    `paintings_at`): the large strokes are laid down by then, and an
+    enlarged painting would only teach the finest stages its blur.
+    """
+    return min(MAX_STYLE_SIDE, max(16, round(settings.style_scale * stage.long_side)))
 
 
 def paintings_at(
@@ -92,7 +110,8 @@ def paintings_at(
     """`paintings` scaled to `side` and recoloured as the settings ask (the photo's colours or luminance kept)."""
     tensors = []
     for painting in paintings:
-        style = to_tensor(resize_long_side(painting, side), network.device)
+        own_side = side if side <= VIEWING_SIZE else min(side, max(painting.size))
+        style = to_tensor(resize_long_side(painting, own_side), network.device)
         if settings.preserve_color == "histogram":
             style = color.match_histogram(style, photo)
         elif settings.preserve_color == "luminance":

@@ -27,9 +27,12 @@ RESCALES = ("change", "picture")
 # page offers; the library takes any finite strength.
 STRENGTH_RANGE = (0.25, 4.0)
 MIN_SIZE = 32
-MAX_SIZE = 4096
+MAX_SIZE = 8192
 MAX_STEPS = 5000
 MAX_LAYERS = 64
+# A run needs about a gigabyte before its first picture (Python, torch, the network).
+MIN_MEMORY = 1 << 30
+SMALLEST_TILE = 32
 DEFAULT_LEARNING_RATES = {"adam": 0.02, "lbfgs": 1.0}
 # Coarse to fine pays from this many times the smallest scale up: the coarse scales lay down
 # the painting's large strokes, which one scale at the same cost does not; below it, one scale
@@ -53,8 +56,10 @@ class Settings:
     backbone: str = "vgg19"
     size: int = 512
     # Steps in all, over every scale and stage (see nst.schedule): few enough for seconds on a
-    # 2-core CPU at 512 px (BENCHMARKS.md, Speed).
+    # 2-core CPU at 512 px (BENCHMARKS.md, Speed). Above 1024 px they make the picture at 1024,
+    # and each larger size adds large_size_steps (texture, then shapes): the strokes at full size.
     steps: int = 26
+    large_size_steps: int = 4
     optimizer: str = "adam"
     learning_rate: float | None = None
     final_learning_rate: float | None = None
@@ -147,6 +152,11 @@ class Settings:
     device: str = "auto"
     precision: str = "auto"
     channels_last: bool | None = None
+    # Memory the run may use, in bytes (None: half the machine's, or the GPU's). A stage whose
+    # network activations do not fit runs in tiles (nst/budget.py), with the same result.
+    max_memory: float | None = None
+    # Force tiles of this many pixels a side whatever the budget (tests and studies).
+    tile: int | None = None
 
     def __post_init__(self) -> None:
         choose("backbone", self.backbone, ("vgg19", "squeezenet"))
@@ -157,6 +167,7 @@ class Settings:
         choose("precision", self.precision, PRECISIONS)
         within("size", self.size, MIN_SIZE, MAX_SIZE)
         within("steps", self.steps, 1, MAX_STEPS)
+        within("large_size_steps", self.large_size_steps, 0, MAX_STEPS)
         within("min_scale", self.min_scale, MIN_SIZE, MAX_SIZE)
         within("reference_size", self.reference_size, MIN_SIZE, MAX_SIZE)
         within("yield_every", self.yield_every, 1, MAX_STEPS)
@@ -173,6 +184,10 @@ class Settings:
         choose("content_target", self.content_target, CONTENT_TARGETS)
         choose("weighting", self.weighting, WEIGHTINGS)
         choose("rescale", self.rescale, RESCALES)
+        if self.max_memory is not None and not MIN_MEMORY <= self.max_memory < float("inf"):
+            raise SettingsError(f"max_memory must be at least {MIN_MEMORY / 2**30:g} GB; got {self.max_memory!r}.")
+        if self.tile is not None:
+            within("tile", self.tile, SMALLEST_TILE, MAX_SIZE)
         for name in ("learning_rate", "final_learning_rate", "deadline"):
             value = getattr(self, name)
             if value is not None and not value > 0:

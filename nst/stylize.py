@@ -29,6 +29,7 @@ from PIL import Image
 from torch import Tensor
 
 from . import guidance
+from .budget import check_memory
 from .canvas import Canvas
 from .clock import Clock, Records
 from .descent import Descent
@@ -42,6 +43,7 @@ from .progress import Progress
 from .references import References, references_for
 from .schedule import Stage, learning_rate_at, plan_stages, reach_factor
 from .settings import Settings
+from .tiled import TiledObjective
 
 __all__ = ["Progress", "stylize"]
 
@@ -100,9 +102,10 @@ class Parts:
         masked = self.mask is not None
         return references_for(stage, previous, self.settings, self.network, self.paintings, self.canvas, masked)
 
-    def objective(self, stage: Stage, references: References) -> Objective:
-        """What `stage` minimises."""
-        return objective_for(stage, references, self.settings, self.network, self.mask)
+    def objective(self, stage: Stage, references: References) -> Objective | TiledObjective:
+        """What `stage` minimises: evaluated whole, or tile by tile where the size's references say so."""
+        objective = objective_for(stage, references, self.settings, self.network, self.mask)
+        return objective if references.tiles is None else TiledObjective(objective, references.tiles, stage.size)
 
 
 def prepare(
@@ -116,6 +119,7 @@ def prepare(
     network = load_network(settings)
     network.extractor.check_layers([*settings.content_layers, *settings.style_layers])
     plan = plan_stages(settings, photo.size)
+    check_memory(settings, network, plan[-1])
     others = mask_paintings or []
     mask_tensor = guidance.mask_for_run(mask, photo.size, plan[-1].size, bool(others))
     blended = with_blend(paintings, settings.style_blend, others)
