@@ -26,6 +26,12 @@ from .images import size_for_long_side
 from .settings import Settings
 
 SCALE_STEP = math.sqrt(2.0)
+# The long side of a picture as people look at it whole. A larger picture is planned as a
+# run at this size (the painting the viewer sees), then finer stages at each size up to the
+# output (about sqrt(2) apart) that add the strokes and the photo's edges at full resolution:
+# a plan shared over the larger sizes would leave each a step or two, and the picture at
+# viewing size would be a weaker painting the larger it was made.
+VIEWING_SIZE = 1024
 
 
 # A stage's kind, which says which layers it counts: every layer, the texture layers, or texture and shape layers.
@@ -60,13 +66,15 @@ def plan_stages(settings: Settings, content_size: tuple[int, int]) -> list[Stage
     """The stages of a run over an image of `content_size`, steps shared out.
 
     Every stage gets at least one step; the total is exactly `settings.steps`
-    (fewer steps than stages drop the coarsest scales). Too small for coarse
-    to fine, or asked for one scale, a run takes all its steps at the output
-    size, every layer counted.
+    (fewer steps than stages drop the coarsest scales), plus `large_size_steps`
+    at each size above VIEWING_SIZE. Too small for coarse to fine, or asked
+    for one scale, a run takes all its steps at the output size, every layer counted.
     """
     output = size_for_long_side(content_size, settings.size)
     if not settings.use_multiscale:
         return [Stage(output, settings.steps)]
+    if settings.size > VIEWING_SIZE and settings.large_size_steps > 0:
+        return [*plan_stages(settings.replace(size=VIEWING_SIZE), content_size), *finer_stages(settings, content_size)]
     if settings.finish_share == 0:  # no finishing stages: every scale, the output's too, counts every layer
         sides = scale_sizes(settings.size, settings.min_scale)[-settings.steps :]
         return whole_scales(settings, content_size, sides, settings.steps)
@@ -77,6 +85,19 @@ def plan_stages(settings: Settings, content_size: tuple[int, int]) -> list[Stage
     sides = sides[len(sides) - coarse :] if coarse < len(sides) else sides
     finishing = [Stage(output, texture, TEXTURE)] if texture > 0 else []
     return [*whole_scales(settings, content_size, sides, coarse), *finishing, Stage(output, finish - texture, SHAPES)]
+
+
+def finer_stages(settings: Settings, content_size: tuple[int, int]) -> list[Stage]:
+    """The stages above VIEWING_SIZE: at each size, `large_size_steps` shared as texture then shape steps."""
+    steps = settings.large_size_steps
+    texture = min(steps - 1, round(steps * settings.texture_share))
+    stages = []
+    for side in scale_sizes(settings.size, VIEWING_SIZE):
+        if side > VIEWING_SIZE:
+            size = size_for_long_side(content_size, side)
+            stages += [Stage(size, texture, TEXTURE)] if texture > 0 else []
+            stages.append(Stage(size, steps - texture, SHAPES))
+    return stages
 
 
 def whole_scales(settings: Settings, content_size: tuple[int, int], sides: list[int], steps: int) -> list[Stage]:

@@ -99,3 +99,19 @@ def test_a_strong_style_moves_the_whole_picture_scales_faster_and_nothing_else()
     assert reach_factor(Settings(style_strength=1.0), WHOLE) == 1.0
     assert reach_factor(Settings(style_strength=0.25), WHOLE) == 1.0, "below 1 the rate stays"
     assert reach_factor(strong.replace(strength_reach=0.0), WHOLE) == 1.0
+
+
+def test_a_large_picture_is_the_1024_px_plan_then_texture_and_shape_steps_at_each_larger_size():
+    photo = (2560, 1600)
+    plan = plan_stages(Settings(size=4096), photo)
+    base = plan_stages(Settings(size=1024), photo)
+    assert plan[: len(base)] == base
+    finer = plan[len(base) :]
+    assert [max(stage.size) for stage in finer] == [1448, 1448, 2048, 2048, 2896, 2896, 4096, 4096]
+    assert [(stage.steps, stage.kind) for stage in finer[-2:]] == [(2, TEXTURE), (2, SHAPES)]
+    assert finer[-1].size == (4096, 2560)
+
+
+def test_large_size_steps_zero_shares_the_steps_over_every_size_as_before():
+    plan = plan_stages(Settings(size=2048, large_size_steps=0), (2560, 1600))
+    assert sum(stage.steps for stage in plan) == 26 and max(plan[-1].size) == 2048
