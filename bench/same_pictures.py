@@ -179,7 +179,7 @@ def main() -> int:
                 largest = max(largest, 255)
             worst = max(worst, largest)
             print(f"| {name} | {second['steps']} | {second['precision']} | {largest} | {count} |", flush=True)
-    verdict = "identical" if worst == 0 else f"differ by up to {worst} levels"
+    verdict = "are identical" if worst == 0 else f"differ by up to {worst} levels"
     print(f"The pictures {verdict}.")
     return 0 if worst <= args.tolerance else 1
 

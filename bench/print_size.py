@@ -1,0 +1,221 @@
+"""Print size: memory, time, tiles that cannot be seen, and the painting at viewing size, for pictures up to 8192 px.
+
+Run alone: `python bench/print_size.py --photos DIR` with DIR holding
+photographs of at least 2560 px (Debian's wallpaper packages ship such:
+`apt-get download mate-backgrounds && dpkg-deb -x mate-backgrounds_*.deb x`,
+then DIR = x/usr/share/backgrounds/mate/nature). `--quick` runs everything at
+small sizes on the example photos, as a smoke test of the script itself.
+
+Every run is a fresh process (`common.in_child`), so its peak resident
+memory (VmHWM) is its own. It prints:
+
+1. Memory and time of the largest pictures: 4096x4096 and 8192x5120 with
+   the default budget, in the precision this machine picks (and 4096x4096 in fp32).
+   Those runs take a shortened plan (the steps before the largest size are
+   not what decides the peak); their time is not the default plan's.
+2. Time of the default plan at 4096x2560, in seconds and VGG units.
+3. Tiles against no tiles: the same plan at 1024 and 2048 px, forced into
+   small tiles and not; PSNR between the two, the largest difference, and
+   the time ratio (where both fit).
+4. The painting at every size: the 2048 and 4096 results reduced to 1024 px,
+   measured against the 1024 run with the quality study's measures.
+5. docs/print-size-crops.png: 1:1 crops of the 4096 result beside the 1024
+   result enlarged and the photo, and a crop across tile borders.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import resource
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+from common import EXAMPLES, OUT, ROOT, in_child, loads, serve_child, table
+from measures import Measures
+from PIL import Image, ImageDraw
+from speed import UNIT_SIZE, vgg_unit
+
+from nst import Settings, load_image, stylize
+from nst.images import resize_long_side
+
+PAIRS = (
+    ("Garden.jpg", "style_starry_night.jpg"),
+    ("Wood.jpg", "style_great_wave.jpg"),
+    ("LadyBird.jpg", "style_composition_vii.jpg"),
+)
+QUICK_PAIRS = (("content_chelsea.jpg", "style_starry_night.jpg"),)
+CROP = 512
+
+
+def peak_gb() -> float:
+    """This process's peak resident memory so far, in GB."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 2**20
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
+
+
+def worker(spec: dict) -> dict:
+    """In a fresh process: one run of `spec`, its picture saved; its time, steps and peak memory."""
+    photo = load_image(spec["photo"], max_pixels=200_000_000)
+    if spec.get("square"):
+        side = min(photo.size)
+        photo = photo.crop((0, 0, side, side))
+    settings = Settings(**spec["settings"])
+    started = time.perf_counter()
+    *_, progress = stylize(photo, load_image(spec["painting"]), settings)
+    seconds = time.perf_counter() - started
+    Image.fromarray(progress.image).save(spec["out"])
+    return {
+        "seconds": seconds,
+        "steps": progress.step,
+        "size": list(progress.size),
+        "peak_gb": peak_gb(),
+        "precision": progress.precision,
+    }
+
+
+def run(photo: Path, painting: Path, out: Path, square: bool = False, **settings: object) -> dict:
+    """One run in its own process (see `worker`)."""
+    spec = {"photo": str(photo), "painting": str(painting), "out": str(out), "square": square, "settings": settings}
+    result = in_child(Path(__file__).resolve(), spec)
+    if "failed" in result:
+        raise RuntimeError(f"the run {spec} failed: {result['failed']}")
+    print(f"  {out.name}: {result}", flush=True)
+    return result
+
+
+def psnr(a: np.ndarray, b: np.ndarray) -> float:
+    error = np.mean((a.astype(np.float64) - b.astype(np.float64)) ** 2)
+    return float("inf") if error == 0 else 10 * math.log10(255**2 / error)
+
+
+def reduced(path: Path, long_side: int) -> Image.Image:
+    return resize_long_side(Image.open(path).convert("RGB"), long_side)
+
+
+def memory_rows(photo: Path, painting: Path, folder: Path, quick: bool) -> list[list[object]]:
+    """The largest pictures' peak memory and time, with a shortened plan (see the module's docstring)."""
+    sizes = [(64 * 8, True), (64 * 10, False)] if quick else [(4096, True), (8192, False)]
+    short = {"steps": 8, "large_size_steps": 2}
+    rows = []
+    # fp32 at 8192x5120 would take most of an hour on two cores; its peak follows from the 4096 one.
+    for precision, runs in (("auto", sizes), ("fp32", sizes[:1])):
+        for size, square in runs:
+            out = folder / f"largest-{size}-{'square' if square else 'wide'}-{precision}.png"
+            result = run(photo, painting, out, square=square, size=size, precision=precision, **short)
+            width, height = result["size"]
+            rows.append([f"{width}x{height}", result["precision"], result["steps"], f"{result['peak_gb']:.1f}",
+                         f"{result['seconds']:.0f}"])
+    return rows
+
+
+def print_size_section(photos: Path, quick: bool) -> str:
+    folder = OUT / "print_size"
+    folder.mkdir(parents=True, exist_ok=True)
+    pairs = [(EXAMPLES / p, EXAMPLES / s) for p, s in QUICK_PAIRS] if quick else [
+        (photos / p, EXAMPLES / s) for p, s in PAIRS
+    ]
+    viewing, sizes = (256, (256, 512)) if quick else (1024, (2048, 4096))
+    unit = vgg_unit(3)
+    text = [f"Load average at the start: {loads()}. VGG unit (one VGG-19 forward and backward at "
+            f"{UNIT_SIZE[0]}x{UNIT_SIZE[1]}, this process): {unit:.2f} s."]
+
+    print("1. memory of the largest pictures", flush=True)
+    rows = memory_rows(*pairs[0], folder, quick)
+    text.append("### Memory of the largest pictures (shortened plan: 8 steps, then 2 at each larger size)\n\n"
+                + table(["picture", "precision", "steps", "peak RSS GB", "seconds"], rows))
+
+    print("2-4. the pairs at every size", flush=True)
+    quality_rows, time_rows, made = [], [], {}
+    for photo, painting in pairs:
+        name = photo.stem
+        measure = Measures(load_image(photo), load_image(painting), viewing)
+        base_path = folder / f"{name}-{viewing}.png"
+        base = run(photo, painting, base_path, size=viewing)
+        base_values = measure(Image.open(base_path).convert("RGB"))
+        quality_rows.append([name, viewing, f"{base_values['gram']:.3f}", f"{base_values['colour']:.3f}",
+                             f"{base_values['structure']:.3f}", "", "", "", f"{base['seconds']:.0f}"])
+        for size in sizes:
+            path = folder / f"{name}-{size}.png"
+            result = run(photo, painting, path, size=size)
+            values = measure(reduced(path, viewing))
+            quality_rows.append([name, size, f"{values['gram']:.3f}", f"{values['colour']:.3f}",
+                                 f"{values['structure']:.3f}", f"{values['gram'] - base_values['gram']:+.3f}",
+                                 f"{values['colour'] - base_values['colour']:+.3f}",
+                                 f"{values['structure'] - base_values['structure']:+.3f}", f"{result['seconds']:.0f}"])
+            if size == sizes[-1]:
+                width, height = result["size"]
+                time_rows.append([name, f"{width}x{height}", result["steps"], f"{result['seconds']:.0f}",
+                                  f"{result['seconds'] / unit:.0f}", f"{result['peak_gb']:.1f}"])
+        made[name] = (photo, base_path, folder / f"{name}-{sizes[-1]}.png")
+    text.append("### Time of the default plan at the largest size\n\n"
+                + table(["photo", "picture", "steps", "seconds", "VGG units", "peak RSS GB"], time_rows))
+    text.append(f"### The painting at viewing size ({viewing} px), against the {viewing} px run\n\n"
+                + table(["photo", "made at", "gram", "colour", "structure", "gram -", "colour -", "structure -",
+                         "seconds"], quality_rows))
+
+    print("3. tiles against no tiles", flush=True)
+    tile_rows = []
+    photo, painting = pairs[0]
+    for size, tile in ((viewing, viewing // 4), (sizes[0], sizes[0] // 4)):
+        whole = run(photo, painting, folder / f"whole-{size}.png", size=size)
+        tiled = run(photo, painting, folder / f"tiled-{size}.png", size=size, tile=tile)
+        a = np.asarray(Image.open(folder / f"whole-{size}.png"))
+        b = np.asarray(Image.open(folder / f"tiled-{size}.png"))
+        tile_rows.append([size, tile, f"{psnr(a, b):.1f}", int(np.abs(a.astype(int) - b.astype(int)).max()),
+                          f"{whole['seconds']:.0f}", f"{tiled['seconds']:.0f}",
+                          f"{tiled['seconds'] / whole['seconds']:.2f}"])
+    text.append("### Tiles against no tiles (the same plan; tiles forced to a quarter of the long side)\n\n"
+                + table(["size", "tile", "PSNR dB", "largest difference", "whole s", "tiled s", "tiled / whole"],
+                        tile_rows))
+    sheet = crops_sheet(made, folder / f"tiled-{sizes[0]}.png", folder / f"whole-{sizes[0]}.png", sizes[0] // 4)
+    text.append(f"Crops: `{sheet.relative_to(ROOT)}`. Load average at the end: {loads()}.")
+    return "\n\n".join(text)
+
+
+def crops_sheet(made: dict[str, tuple[Path, Path, Path]], tiled: Path, whole: Path, tile: int) -> Path:
+    """1:1 crops: the largest result, the viewing-size result enlarged, the photo; and tiled against whole."""
+    rows = []
+    for photo, base, largest in made.values():
+        big = Image.open(largest).convert("RGB")
+        left, top = big.width // 2 - CROP // 2, big.height // 2 - CROP // 2
+        box = (left, top, left + CROP, top + CROP)
+        enlarged = Image.open(base).convert("RGB").resize(big.size, Image.Resampling.BICUBIC)
+        source = load_image(photo, max_pixels=200_000_000).resize(big.size, Image.Resampling.LANCZOS)
+        rows.append([big.crop(box), enlarged.crop(box), source.crop(box)])
+    a, b = Image.open(tiled).convert("RGB"), Image.open(whole).convert("RGB")
+    # A crop centred on a corner where four tiles meet (the cores' borders fall near multiples of the tile).
+    corner = (min(a.width, a.height) // 2 // 8) * 8
+    box = (corner - CROP // 2, corner - CROP // 2, corner + CROP // 2, corner + CROP // 2)
+    difference = Image.fromarray(np.clip(np.abs(np.asarray(a, int) - np.asarray(b, int)) * 8, 0, 255).astype(np.uint8))
+    rows.append([a.crop(box), b.crop(box), difference.crop(box)])
+    sheet = Image.new("RGB", (3 * CROP + 40, len(rows) * (CROP + 24) + 10), "white")
+    draw = ImageDraw.Draw(sheet)
+    labels = [("largest, 1:1", "viewing size, enlarged", "photo")] * (len(rows) - 1)
+    labels.append((f"tiled ({tile} px tiles)", "untiled", "difference x8"))
+    for r, (row, names) in enumerate(zip(rows, labels, strict=True)):
+        for c, (crop, label) in enumerate(zip(row, names, strict=True)):
+            x, y = 10 + c * (CROP + 10), 5 + r * (CROP + 24)
+            draw.text((x, y), label, fill="black")
+            sheet.paste(crop, (x, y + 16))
+    path = ROOT / "docs" / "print-size-crops.png"
+    sheet.save(path)
+    return path
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--photos", type=Path, help="a folder with the study's photographs (see above)")
+    parser.add_argument("--quick", action="store_true", help="small sizes on the example photos")
+    args = parser.parse_args()
+    if not args.quick and (args.photos is None or not all((args.photos / p).is_file() for p, _ in PAIRS)):
+        sys.exit(f"--photos must be a folder holding {', '.join(p for p, _ in PAIRS)} (see --help)")
+    print(print_size_section(args.photos, args.quick))
+
+
+if __name__ == "__main__" and not serve_child(worker):
+    main()
