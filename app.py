@@ -60,6 +60,8 @@ from web.reuse import reuse_settings
 from web.run import stop, stylize
 from web.run_files import forget_session
 from web.run_record import LOSS_COLORS, discard_record
+from web.stops import forget_presses, note_stylize
+from web.viewport import SHOW_RESULT_JS
 
 # What tests, benchmarks and hosting use from this module.
 __all__ = ["ACTIVE_RUNS", "build_demo", "launch_options", "main"]
@@ -365,7 +367,9 @@ def build_demo() -> gr.Blocks:
         # Every stroke sends the editor to the server to make the mask, but that round trip can still
         # be on its way when Stylize is pressed right after a stroke (the run then had no mask): the
         # click first makes the mask from the editor as the visitor sees it, then runs.
-        run_event = run_button.click(
+        # First of all the press is noted, so that a Stop after it ends this run and not the next (web/stops.py).
+        run_button.click(note_stylize, queue=False, show_progress="hidden", api_visibility="private")
+        run_button.click(
             mask_from_editor, inputs=regions.editor, outputs=regions.mask,
             queue=False, show_progress="hidden", api_visibility="private",
         ).then(
@@ -384,12 +388,15 @@ def build_demo() -> gr.Blocks:
             preprocess=False,
             show_progress="minimal",
             show_progress_on=out.status,
-            scroll_to_output=True,
+            # Gradio's default ("once") drops a press while the last run is still ending, as it is for
+            # a moment after Stop: this starts the new run as soon as that one has ended.
+            trigger_mode="always_last",
         )
+        run_button.click(None, js=SHOW_RESULT_JS, queue=False, show_progress="hidden", api_visibility="private")
         stop_button.click(
             stop, inputs=[record, history],
             outputs=[out.status, out.result, out.comparison, out.png, out.animation, out.history],
-            cancels=[run_event], queue=False, api_visibility="private",
+            queue=False, api_visibility="private",
         )
         wire_controls(controls, style)
         private = {"queue": False, "show_progress": "hidden", "api_visibility": "private"}
@@ -406,6 +413,7 @@ def build_demo() -> gr.Blocks:
         demo.load(restore_on_load, inputs=saved_form, outputs=[*form, content, *paintings.images], **private)
         wire_regions(regions, content)
         demo.unload(forget_session)
+        demo.unload(forget_presses)
         agent_tool()
     demo.queue(max_size=queue_size(), default_concurrency_limit=concurrency())
     return demo

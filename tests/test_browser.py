@@ -41,8 +41,9 @@ CHROMIUM_ARGS = [
     "--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
     "--disable-sync", "--no-first-run",
 ]
-DESKTOP = {"width": 1280, "height": 900}
+DESKTOP = {"width": 1366, "height": 900}
 PHONE = {"width": 390, "height": 844}
+WIDTHS = {"desktop": DESKTOP, "phone": PHONE}
 # The desktop page is full length: about 2,500 px tall with the blend panel, history, reuse and link open.
 MAX_SCREENSHOT_BYTES = 480_000
 
@@ -67,12 +68,43 @@ def url(tmp_path_factory) -> Iterator[str]:
             yield address
 
 
-@pytest.fixture
-def page(browser: Browser, url: str) -> Iterator[Page]:
-    page = browser.new_page(viewport=DESKTOP)
+class Console:
+    """What the page told the browser's console: errors, warnings and uncaught exceptions, as text."""
+
+    def __init__(self, page: Page) -> None:
+        self.errors: list[str] = []
+        self.warnings: list[str] = []
+        page.on("console", self.note)
+        page.on("pageerror", lambda error: self.errors.append(f"uncaught: {error}"))
+
+    def note(self, message) -> None:
+        if message.type == "error":
+            self.errors.append(message.text)
+        elif message.type == "warning":
+            self.warnings.append(message.text)
+
+
+def open_page(browser: Browser, url: str, viewport: dict[str, int] = DESKTOP) -> tuple[Page, Console]:
+    """A new tab at `viewport` size on the page, its console watched from the start."""
+    page = browser.new_page(viewport=viewport)
+    console = Console(page)
     page.goto(url)
     page.wait_for_selector("#stylize")
+    return page, console
+
+
+@pytest.fixture
+def page(browser: Browser, url: str) -> Iterator[Page]:
+    page, _ = open_page(browser, url)
     yield page
+    page.close()
+
+
+@pytest.fixture(params=list(WIDTHS))
+def sized(request, browser: Browser, url: str) -> Iterator[tuple[Page, Console]]:
+    """The page at desktop and at phone width, with its console."""
+    page, console = open_page(browser, url, WIDTHS[request.param])
+    yield page, console
     page.close()
 
 
@@ -184,6 +216,68 @@ def test_the_result_streams_in_and_the_page_fits_desktop_and_phone(page: Page, t
     assert Image.open(phone).width == Image.open(phone_history).width == PHONE["width"]
     for shot in (desktop, phone, phone_history):
         assert shot.stat().st_size < MAX_SCREENSHOT_BYTES, f"{shot} is {shot.stat().st_size} bytes"
+
+
+def in_view(page: Page, selector: str) -> bool:
+    """Whether the element's top is on screen."""
+    return page.locator(selector).evaluate("element => { const top = element.getBoundingClientRect().top; "
+                                           "return top >= 0 && top < window.innerHeight; }")
+
+
+def counting_runs(monkeypatch) -> list[int]:
+    """Note each run the library starts (the real one runs); the list grows by one per run."""
+    started: list[int] = []
+    real_stylize = nst.stylize
+
+    def counted(*args, **kwargs):
+        started.append(len(started))
+        return real_stylize(*args, **kwargs)
+
+    monkeypatch.setattr(nst, "stylize", counted)
+    return started
+
+
+def test_stylize_brings_the_result_into_view_and_the_visitor_may_scroll_away(sized):
+    page, _ = sized
+    phone = page.viewport_size == PHONE
+    if phone:
+        box = page.locator("#stylize").bounding_box()
+        assert box["y"] + box["height"] <= PHONE["height"], f"Stylize is not on the first screen: {box}"
+    pick_examples(page, "content_coffee", "style_the_scream")
+    set_slider(page, "size", 64)
+    set_slider(page, "steps", 1000)
+    if not phone:  # with both panels open, Stylize is far below the result
+        page.click("#blend button")
+        page.click("#regions button")
+        page.wait_for_selector("#brush canvas")
+    page.locator("#stylize").scroll_into_view_if_needed()
+    page.wait_for_timeout(300)
+    assert not in_view(page, "#result")
+    page.click("#stylize")
+    assert wait_until(lambda: in_view(page, "#result"), timeout=5), "the run started off screen"
+    wait_for_status(page, "Step")
+
+    page.locator("#stylize").scroll_into_view_if_needed()  # the visitor goes back to the settings
+    page.wait_for_timeout(2500)  # while the run streams in
+    assert status(page).startswith("Step") and not in_view(page, "#result"), "the page pulled the visitor back"
+    page.click("#stop")
+    wait_for_status(page, "Stopped")
+
+
+def test_stylize_right_after_stop_starts_the_new_run(page: Page, monkeypatch):
+    started = counting_runs(monkeypatch)
+    pick_examples(page, "content_coffee", "style_the_scream")
+    set_slider(page, "size", 64)
+    set_slider(page, "steps", 1000)
+    page.click("#stylize")
+    for runs in range(2, 5):
+        wait_for_status(page, "Step")
+        page.click("#stop")
+        page.click("#stylize")  # at once: the stopped run may still be ending on the server
+        assert wait_until(lambda expected=runs: len(started) == expected, timeout=30), f"run {runs} did not start"
+    wait_for_status(page, "Step")
+    page.click("#stop")
+    wait_for_status(page, "Stopped")
 
 
 def test_stop_ends_the_run_and_keeps_its_image(page: Page, photo_path: Path, painting_path: Path):

@@ -31,7 +31,11 @@ CSS = """
 /* Gradio gives a gallery without a fixed height a tall minimum; the history grows with its pictures instead. */
 #history .grid-wrap.fixed-height { min-height: 9rem; max-height: none; }
 @media (max-width: 640px) {
-  #content-examples .gallery .container, #style-examples .gallery .container { width: 3.4rem; height: 3.4rem; }
+  /* A phone shows the photo, the painting and Stylize on its first screen. */
+  #hero h1 { font-size: 1.45rem; }
+  #hero p { font-size: var(--text-sm); }
+  #content, #style { height: 200px !important; }
+  #content-examples .gallery .container, #style-examples .gallery .container { width: 2.4rem; height: 2.4rem; }
 }
 """
 

@@ -28,6 +28,7 @@ from .memory import memory_released
 from .run_files import new_run_folder, session_folder
 from .run_record import RunRecord, discard_record
 from .status import caption, status_done, status_preparing, status_running, status_stopped
+from .stops import PRESSES
 from .uploads import load_inputs, load_regions, painting_names, thumbnail
 from .zerogpu import fit_to_gpu, gpu
 
@@ -106,6 +107,9 @@ def stylize(
     arguments = locals()  # the settings widgets' values, for the history entry
     form = {name: arguments[name] for name in FORM_FIELDS}
     session = request.session_hash if request else None
+    asked_at = PRESSES.start(session)
+    if PRESSES.stopped(session, asked_at):
+        return  # stopped while it waited in the queue
     discard_record(previous)
     history = history or History(session_folder(session) / "history")
     if randomize_seed:
@@ -131,9 +135,12 @@ def stylize(
         caption=caption(settings, painting_names(paintings)),
     )
     yield None, status_preparing(settings.backbone), record.plot(), None, None, None, gr.skip(), record, history
-    with ACTIVE_RUNS.track():
+    run = compute(content_image, style_images, settings, record, mask_image, second_paintings)
+    with ACTIVE_RUNS.track(), contextlib.closing(run):
         # On ZeroGPU `compute` runs in another process: the record it yields is a copy, and the newest one.
-        for *shown, newest in compute(content_image, style_images, settings, record, mask_image, second_paintings):
+        for *shown, newest in run:
+            if PRESSES.stopped(session, asked_at):
+                return  # the Stop handler has handed over what the run reached
             gallery = remember(newest, history) if newest.finished else gr.skip()
             yield *shown, gallery, newest, history
 
@@ -179,11 +186,13 @@ def compute(
             raise gr.Error(str(error), title="Cannot run") from error
 
 
-def stop(record: RunRecord | None, history: History | None) -> tuple[Any, ...]:
-    """After Stop: say where the run got to, hand over what it reached and keep it in the history.
+def stop(record: RunRecord | None, history: History | None, request: gr.Request | None = None) -> tuple[Any, ...]:
+    """Stop: end the session's run (at its next update, see `web.stops`), say where it got to, hand over what it
+    reached and keep it in the history.
 
     Returns (status, result, before/after, PNG, animation, history gallery).
     """
+    PRESSES.stop(request.session_hash if request else None)
     if record is None or record.finished or history is None:
         return (gr.skip(),) * 6
     files = record.downloads()
