@@ -17,6 +17,7 @@ import web.zerogpu  # noqa: F401
 # isort: split
 import argparse
 import dataclasses
+import functools
 from pathlib import Path
 from typing import Any
 
@@ -61,6 +62,7 @@ from web.run import stop, stylize
 from web.run_files import forget_session
 from web.run_record import LOSS_COLORS, discard_record
 from web.stops import forget_presses, note_stylize
+from web.uploads import check_upload
 from web.viewport import SHOW_RESULT_JS
 
 # What tests, benchmarks and hosting use from this module.
@@ -399,6 +401,7 @@ def build_demo() -> gr.Blocks:
             queue=False, api_visibility="private",
         )
         wire_controls(controls, style)
+        check_uploads({content: "photo", **dict.fromkeys([*paintings.images, regions.second], "painting")}, out)
         private = {"queue": False, "show_progress": "hidden", "api_visibility": "private"}
         out.history.select(restore_from_history, inputs=history, outputs=form, **private)
         # Queued (in a queue of its own), because only queued events can show the visitor a message.
@@ -417,6 +420,16 @@ def build_demo() -> gr.Blocks:
         agent_tool()
     demo.queue(max_size=queue_size(), default_concurrency_limit=concurrency())
     return demo
+
+
+def check_uploads(slots: dict[gr.Image, str], out: Outputs) -> None:
+    """Each picture is checked as it arrives; a refused one leaves its slot, the status says why (web/uploads.py)."""
+    for slot, what in slots.items():
+        slot.upload(
+            functools.partial(check_upload, what=what), inputs=slot,
+            outputs=[slot, out.status, out.result, out.comparison, out.png, out.animation],
+            preprocess=False, queue=False, show_progress="hidden", api_visibility="private",
+        )
 
 
 def wire_controls(controls: Controls, painting: gr.Image) -> None:

@@ -6,6 +6,8 @@ see a cancelled run really end, not just the client stop listening.
 
 from __future__ import annotations
 
+import logging
+import re
 import time
 from pathlib import Path
 
@@ -210,6 +212,33 @@ def test_an_upload_that_is_not_an_image_gets_a_clear_message(client, tmp_path, p
     junk.write_bytes(np.random.default_rng(0).bytes(4096))
     with pytest.raises(AppError, match=r"holiday\.png is not an image we can read"):
         submit(client, junk, painting_path, size=64, steps=10).result()
+
+
+def test_a_visitors_mistake_is_one_log_line_and_its_reason_the_status(
+    client, photo_path, painting_path, tmp_path, capfd, caplog
+):
+    junk, tiny = tmp_path / "holiday.png", tmp_path / "dot.png"
+    junk.write_bytes(b"a letter, not a picture")
+    Image.new("RGB", (10, 10), "red").save(tiny)
+    mistakes = [
+        ({"content": junk}, "holiday.png is not an image we can read"),
+        ({"content": tiny}, r"dot.png is too small \(10x10 pixels\)"),
+        ({"content": None}, "Add a photo to repaint first"),
+        ({"content": photo_path, "style_layer_weights": "a lot"}, "Style layer weights must be numbers"),
+    ]
+    capfd.readouterr()
+    with caplog.at_level(logging.WARNING, logger="nst.web"):
+        for given, reason in mistakes:
+            photo = given.pop("content")
+            job = client.submit(content=photo and handle_file(str(photo)), style=handle_file(str(painting_path)),
+                                size=64, steps=10, api_name="/stylize", **given)
+            with pytest.raises(AppError, match=reason):
+                job.result()
+            (update,) = job.outputs()  # what the page shows: the reason, and no earlier result beside it
+            assert re.match(rf"\*\*Cannot start\*\*: .*{reason}", update[STATUS]) and update[IMAGE] is None
+    logged = [record.getMessage() for record in caplog.records if record.name == "nst.web"]
+    assert len(logged) == len(mistakes) and all("\n" not in line for line in logged), logged
+    assert "Traceback" not in capfd.readouterr().err
 
 
 def test_bad_settings_get_a_clear_message(client, photo_path, painting_path):

@@ -280,6 +280,36 @@ def test_stylize_right_after_stop_starts_the_new_run(page: Page, monkeypatch):
     wait_for_status(page, "Stopped")
 
 
+def test_uploads_are_checked_as_they_arrive_and_a_refusal_stays_in_the_status(sized, tmp_path: Path):
+    page, _ = sized
+    pick_examples(page, "content_coffee", "style_the_scream")
+    set_slider(page, "size", 64)
+    set_slider(page, "steps", 10)
+    page.click("#stylize")
+    wait_for_status(page, "Done")
+    page.wait_for_selector("#download-png a[download='stylized.png']")
+
+    not_an_image = tmp_path / "holiday.jpg"
+    not_an_image.write_text("a letter, not a picture")
+    page.locator("#content input[type=file]").set_input_files(str(not_an_image))
+    wait_for_status(page, "Cannot use this photo: holiday.jpg is not an image we can read")
+    assert page.locator("#content img").count() == 0, "the refused file stays in its slot"
+    assert result_src(page) is None and page.locator("#download-png a").count() == 0, "the last result stayed"
+    assert page.locator("#comparison img").count() == 0
+
+    tiny = tmp_path / "dot.png"
+    Image.new("RGB", (10, 10), "red").save(tiny)
+    page.locator("#style input[type=file]").set_input_files(str(tiny))
+    wait_for_status(page, "Cannot use this painting: dot.png is too small (10x10 pixels)")
+    assert page.locator("#style img").count() == 0
+
+    page.click("#stylize")  # with no photo
+    wait_for_status(page, "Cannot start: Add a photo")
+    page.wait_for_timeout(11_000)  # longer than Gradio's toast stays
+    assert status(page).startswith("Cannot start: Add a photo to repaint first"), status(page)
+    assert "Error" not in status(page), "Gradio's error badge covers the status"
+
+
 def test_stop_ends_the_run_and_keeps_its_image(page: Page, photo_path: Path, painting_path: Path):
     page.locator("#content input[type=file]").set_input_files(str(photo_path))
     page.locator("#style input[type=file]").set_input_files(str(painting_path))

@@ -22,6 +22,8 @@ CSS = """
 #status { min-height: 2.6rem; padding: 0.5rem 0.9rem; border-radius: var(--radius-lg);
   background: var(--block-background-fill); border: 1px solid var(--block-border-color); }
 #status p { margin: 0; }
+/* A refusal's reason is the status text itself (web/refusals.py): Gradio's "Error" badge would cover it. */
+#status [data-testid="status-tracker"] .error, #status [data-testid="status-tracker"] .clear-status { display: none; }
 #estimate { background: var(--block-background-fill); }
 #estimate p { margin: 0; font-size: var(--text-sm); color: var(--body-text-color-subdued); }
 #result button:has(> .image-frame), #result .image-frame { width: 100%; }

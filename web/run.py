@@ -25,6 +25,7 @@ from .form import DEFAULT, FORM_FIELDS, blend_weights, build_settings, format_we
 from .history import History
 from .limits import deadline
 from .memory import memory_released
+from .refusals import refusal, refused_text
 from .run_files import new_run_folder, session_folder
 from .run_record import RunRecord, discard_record
 from .status import caption, status_done, status_preparing, status_running, status_stopped
@@ -50,6 +51,11 @@ def update(record: RunRecord, status: str, *, finished: bool = False) -> tuple[A
     record.finished = True
     png, animation = record.downloads()
     return png, status, record.plot(), record.before_after(), png, animation, record
+
+
+def refused(error: nst.NSTError, title: str, history: History) -> tuple[Any, ...]:
+    """A refused run's update: the reason in the status, and no result of an earlier run left beside it."""
+    return None, refused_text(title, error), None, None, None, None, gr.skip(), None, history
 
 
 def remember(record: RunRecord, history: History) -> list[tuple[str, str]]:
@@ -124,7 +130,8 @@ def stylize(
         content_image, style_images = load_inputs(content, paintings)
         mask_image, second_paintings = load_regions(mask, mask_style)
     except nst.NSTError as error:
-        raise gr.Error(str(error), title="Cannot start") from error
+        yield refused(error, "Cannot start", history)
+        raise refusal(error, "Cannot start") from error
     settings = fit_to_gpu(settings, styles=len(style_images), masked=mask_image is not None)
     record = RunRecord.start(
         new_run_folder(session), thumbnail(content_image, settings.size), settings.seed,
@@ -179,11 +186,13 @@ def compute(
         except nst.RunFailedError as error:
             record.keep_image(error.last_image, settings.steps)
             if record.last is None:
+                yield None, f"**The run failed**: {error}", None, None, None, None, record
                 raise gr.Error(str(error), title="The run failed") from error
             gr.Warning(str(error), duration=20, title="The run stopped early")
             yield update(record, f"**Stopped early**: {error}", finished=True)
         except nst.NSTError as error:
-            raise gr.Error(str(error), title="Cannot run") from error
+            yield None, refused_text("Cannot run", error), None, None, None, None, record
+            raise refusal(error, "Cannot run") from error
 
 
 def stop(record: RunRecord | None, history: History | None, request: gr.Request | None = None) -> tuple[Any, ...]:
