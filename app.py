@@ -191,6 +191,11 @@ class Controls:
     estimate: gr.Markdown
 
     @property
+    def for_estimate(self) -> list[gr.components.Component]:
+        """The widgets the time estimate depends on, in the order of `estimate_text`'s parameters."""
+        return [self.backbone, self.size, self.steps, self.multiscale]
+
+    @property
     def from_preset(self) -> list[gr.components.Component]:
         """The widgets a preset fills, in the order of `preset_values` and of `stylize`'s parameters."""
         return [
@@ -371,7 +376,7 @@ def build_demo() -> gr.Blocks:
         # click first makes the mask from the editor as the visitor sees it, then runs.
         # First of all the press is noted, so that a Stop after it ends this run and not the next (web/stops.py).
         run_button.click(note_stylize, queue=False, show_progress="hidden", api_visibility="private")
-        run_button.click(
+        run_event = run_button.click(
             mask_from_editor, inputs=regions.editor, outputs=regions.mask,
             queue=False, show_progress="hidden", api_visibility="private",
         ).then(
@@ -395,14 +400,18 @@ def build_demo() -> gr.Blocks:
             trigger_mode="always_last",
         )
         run_button.click(None, js=SHOW_RESULT_JS, queue=False, show_progress="hidden", api_visibility="private")
+        private = {"queue": False, "show_progress": "hidden", "api_visibility": "private"}
         stop_button.click(
             stop, inputs=[record, history],
             outputs=[out.status, out.result, out.comparison, out.png, out.animation, out.history],
             queue=False, api_visibility="private",
         )
         wire_controls(controls, style)
+        # The estimate follows this server's pace: as the page opens, and after each run.
+        estimate = {"fn": estimate_text, "inputs": controls.for_estimate, "outputs": controls.estimate, **private}
+        demo.load(**estimate)
+        run_event.then(**estimate)
         check_uploads({content: "photo", **dict.fromkeys([*paintings.images, regions.second], "painting")}, out)
-        private = {"queue": False, "show_progress": "hidden", "api_visibility": "private"}
         out.history.select(restore_from_history, inputs=history, outputs=form, **private)
         # Queued (in a queue of its own), because only queued events can show the visitor a message.
         reuse.recipe.upload(
@@ -451,8 +460,7 @@ def wire_controls(controls: Controls, painting: gr.Image) -> None:
     c.backbone.change(check_weights, inputs=c.backbone, concurrency_limit=None, api_visibility="private")
     gr.on(
         [c.backbone.change, c.size.change, c.steps.change, c.multiscale.change], estimate_text,
-        inputs=[c.backbone, c.size, c.steps, c.multiscale], outputs=c.estimate, queue=False, show_progress="hidden",
-        api_visibility="private",
+        inputs=c.for_estimate, outputs=c.estimate, queue=False, show_progress="hidden", api_visibility="private",
     )
 
 

@@ -22,6 +22,7 @@ from PIL import Image
 import app
 import nst
 import web.estimate
+import web.pace
 import web.run
 from nst.extractors import build_extractor
 from nst.recipe import image_digest
@@ -329,6 +330,25 @@ def test_the_time_estimate_grows_with_the_work():
 
     assert seconds(256, 100) < seconds(512, 100) < seconds(512, 400)
     assert "Runs stop after" in web.estimate.estimate_text("vgg19", 1024, 1000, True)
+
+
+def test_the_estimate_learns_this_servers_pace_and_the_time_left_stays_steady(
+    client, photo_path, painting_path, monkeypatch
+):
+    monkeypatch.setattr(web.estimate, "PACE", web.pace.Pace())  # a server that has finished no run yet
+    monkeypatch.setattr(web.run, "UPDATE_SECONDS", 0.0)  # every step's status
+    assert "measured on a 2-core CPU" in web.estimate.estimate_text("vgg19", 192, 30, True)
+    started = time.monotonic()
+    outputs = list(submit(client, photo_path, painting_path, size=192, steps=30))
+    waited = time.monotonic() - started
+    assert outputs[-1][STATUS].startswith("**Done**")
+    assert "judging by this server's last run" in web.estimate.estimate_text("vgg19", 192, 30, True)
+    # For a square photo, a third more pixels than this 4:3 one: about what the visitor waited, or a bit more.
+    assert 0.8 * waited < web.estimate.estimate_seconds(nst.Settings(size=192, steps=30)) < 2 * waited
+
+    shown = [float(left) for left in re.findall(r"about (\d+) s left", " ".join(o[STATUS] for o in outputs))]
+    assert len(shown) > 10
+    assert all(later <= earlier * 1.1 + 2 for earlier, later in zip(shown, shown[1:], strict=False)), shown
 
 
 def test_a_mask_keeps_the_black_half_and_a_second_painting_paints_it(client, photo_path, painting_path, tmp_path):

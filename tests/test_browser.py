@@ -371,6 +371,8 @@ def test_the_history_restores_a_results_settings_and_downloads_them_all(page: Pa
         wait_for_status(page, "Done")
     page.wait_for_selector("#history button[aria-label='Thumbnail 2 of 2']")
     assert "96 px" in page.locator("#history button[aria-label='Thumbnail 1 of 2']").inner_text()  # newest first
+    # The estimate under the steps is now this server's own.
+    page.wait_for_function("document.querySelector('#estimate').innerText.includes(\"judging by this server's\")")
 
     set_slider(page, "steps", 300)
     set_slider(page, "strength", 2.5)

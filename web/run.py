@@ -21,6 +21,7 @@ import nst
 from nst.recipe import make_recipe
 
 from .active_runs import ACTIVE_RUNS
+from .estimate import learn_from_run
 from .form import DEFAULT, FORM_FIELDS, blend_weights, build_settings, format_weights
 from .history import History
 from .limits import deadline
@@ -30,6 +31,7 @@ from .run_files import new_run_folder, session_folder
 from .run_record import RunRecord, discard_record
 from .status import caption, status_done, status_preparing, status_running, status_stopped
 from .stops import PRESSES
+from .time_left import TimeLeft
 from .uploads import load_inputs, load_regions, painting_names, thumbnail
 from .zerogpu import fit_to_gpu, gpu
 
@@ -116,6 +118,7 @@ def stylize(
     asked_at = PRESSES.start(session)
     if PRESSES.stopped(session, asked_at):
         return  # stopped while it waited in the queue
+    started = time.monotonic()
     discard_record(previous)
     history = history or History(session_folder(session) / "history")
     if randomize_seed:
@@ -148,6 +151,8 @@ def stylize(
         for *shown, newest in run:
             if PRESSES.stopped(session, asked_at):
                 return  # the Stop handler has handed over what the run reached
+            if newest.finished and newest.last.stop_reason == "finished":
+                learn_from_run(settings, content_image.size, time.monotonic() - started)
             gallery = remember(newest, history) if newest.finished else gr.skip()
             yield *shown, gallery, newest, history
 
@@ -170,6 +175,7 @@ def compute(
     # Contexts close in reverse: the run's arrays are freed, then their pages go back to the system.
     with memory_released(), contextlib.closing(stream) as run:
         shown_at = 0.0
+        time_left = TimeLeft()
         try:
             for progress in run:
                 record.add(progress)
@@ -182,7 +188,7 @@ def compute(
                 if progress.done:
                     yield update(record, status_done(progress, record.seed), finished=True)
                 else:
-                    yield update(record, status_running(progress))
+                    yield update(record, status_running(progress, time_left(progress.seconds_left, progress.elapsed)))
         except nst.RunFailedError as error:
             record.keep_image(error.last_image, settings.steps)
             if record.last is None:

@@ -21,12 +21,13 @@ def status_preparing(backbone: str) -> str:
     return f"Preparing: loading {BACKBONE_NAMES[backbone]} and your images…"
 
 
-def status_running(p: nst.Progress) -> str:
-    """Where a run is: step, scale, size, speed, time left, and what it computes on."""
+def status_running(p: nst.Progress, seconds_left: float) -> str:
+    """Where a run is: step, scale, size, speed, time left (`seconds_left`, see `web.time_left`), and what it
+    computes on."""
     scale = f" · scale {p.scale} of {p.scales}" if p.scales > 1 else ""
     return (
         f"**Step {p.step} / {p.total_steps}**{scale} · {p.size[0]}×{p.size[1]} px · "
-        f"{p.iterations_per_second:.1f} it/s · about {duration(p.seconds_left)} left · {p.device} {p.precision}"
+        f"{p.iterations_per_second:.1f} it/s · about {duration(seconds_left)} left · {p.device} {p.precision}"
     )
 
 
