@@ -307,6 +307,8 @@ def outputs_panel() -> Outputs:
     history = gr.Gallery(
         label="History: click one to reuse it",
         format="png", columns=4, fit_columns=False, height="auto", object_fit="cover", interactive=False,
+        # A click shows the picture in the Result area (see restore_from_history), not in a small preview here.
+        allow_preview=False,
         buttons=share_buttons("download", "download_all", "fullscreen"), elem_id="history",
     )
     return Outputs(result, status, losses, comparison, png, animation, history)
@@ -412,7 +414,7 @@ def build_demo() -> gr.Blocks:
         demo.load(**estimate)
         run_event.then(**estimate)
         check_uploads({content: "photo", **dict.fromkeys([*paintings.images, regions.second], "painting")}, out)
-        out.history.select(restore_from_history, inputs=history, outputs=form, **private)
+        out.history.select(restore_from_history, inputs=history, outputs=[*form, out.result, out.status], **private)
         # Queued (in a queue of its own), because only queued events can show the visitor a message.
         reuse.recipe.upload(
             reuse_settings, inputs=reuse.recipe, outputs=[*form, content, *paintings.images, reuse.recipe],

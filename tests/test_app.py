@@ -314,7 +314,7 @@ def test_stop_hands_over_the_image_reached_with_its_recipe_and_keeps_it_in_the_h
     assert nst.read_recipe(png) == recipe
     with Image.open(animation) as frames:
         assert frames.n_frames == 2 and frames.size == (40, 30)
-    assert [caption for _, caption in gallery] == ["painting · 64 px"] and history.form(0) == {"size": 64}
+    assert [caption for _, caption in gallery] == ["painting · 64 px"] and history.entry(0).form == {"size": 64}
     record.finished = True
     assert web.run.stop(record, history) == (gr.skip(),) * 6, "Stop after the end must not relabel a finished run"
     record.discard()

@@ -63,3 +63,10 @@ def caption(settings: nst.Settings, paintings: list[str]) -> str:
         f"{' + '.join(paintings)} · {settings.size} px · strength {settings.style_strength:g}{stroke} · "
         f"{settings.steps} steps · seed {settings.seed}"
     )
+
+
+def steps_done(caption_text: str, step: int, total_steps: int) -> str:
+    """A `caption` for a run that ended at `step` of its `total_steps`: "12 of 26 steps", not "26 steps"."""
+    if step >= total_steps:
+        return caption_text
+    return caption_text.replace(f" · {total_steps} steps · ", f" · {step} of {total_steps} steps · ")

@@ -10,12 +10,18 @@ soon as it has (the run event's `trigger_mode="always_last"`).
 Each Stylize press is noted too, when it happens (before the run joins the
 queue): a run still waiting in the queue when Stop comes ends as soon as it
 starts, and a press made after Stop is never ended by that Stop.
+
+Stop waits for the run to have ended before it answers, so that no update of
+the run arrives after Stop's own, and what Stop hands over is where the run
+really ended.
 """
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
+from collections.abc import Iterator
 
 import gradio as gr
 
@@ -27,6 +33,7 @@ class Presses:
         self._lock = threading.Lock()
         self._stylize: dict[str, float] = {}
         self._stop: dict[str, float] = {}
+        self._ended: dict[str, threading.Event] = {}
 
     def stylize(self, session: str | None) -> None:
         """Stylize was pressed now."""
@@ -34,11 +41,31 @@ class Presses:
             with self._lock:
                 self._stylize[session] = time.monotonic()
 
-    def stop(self, session: str | None) -> None:
-        """Stop was pressed now: the session's run, and any it has waiting, should end."""
+    def stop(self, session: str | None, wait: float) -> None:
+        """Stop was pressed now: the session's run, and any it has waiting, should end; wait (at most `wait`
+        seconds) until the running one has."""
+        if session is None:
+            return
+        with self._lock:
+            self._stop[session] = time.monotonic()
+            ended = self._ended.get(session)
+        if ended is not None:
+            ended.wait(wait)
+
+    @contextlib.contextmanager
+    def running(self, session: str | None) -> Iterator[None]:
+        """A run of `session` goes on for as long as the `with` block lasts."""
+        ended = threading.Event()
         if session is not None:
             with self._lock:
-                self._stop[session] = time.monotonic()
+                self._ended[session] = ended
+        try:
+            yield
+        finally:
+            ended.set()
+            with self._lock:
+                if self._ended.get(session) is ended:
+                    del self._ended[session]
 
     def start(self, session: str | None) -> float:
         """A run starts: when it was asked for (its press, or now for a caller without one)."""
@@ -55,6 +82,7 @@ class Presses:
         with self._lock:
             self._stylize.pop(session, None)
             self._stop.pop(session, None)
+            self._ended.pop(session, None)
 
 
 PRESSES = Presses()
