@@ -329,6 +329,7 @@ class ReuseAndShare:
     recipe: gr.File
     link_button: gr.Button
     link: gr.Textbox
+    link_note: gr.Markdown
 
 
 def reuse_and_share_panel() -> ReuseAndShare:
@@ -345,7 +346,8 @@ def reuse_and_share_panel() -> ReuseAndShare:
                 buttons=["copy"], scale=4, min_width=180, elem_id="link",
             )
             link_button = gr.Button("Make link", size="md", scale=1, min_width=100, elem_id="link-button")
-    return ReuseAndShare(recipe, link_button, link)
+        link_note = gr.Markdown(visible=False, padding=True, elem_id="link-note")
+    return ReuseAndShare(recipe, link_button, link, link_note)
 
 
 def build_demo() -> gr.Blocks:
@@ -421,7 +423,8 @@ def build_demo() -> gr.Blocks:
             show_progress="hidden", api_visibility="private",
         )
         reuse.link_button.click(
-            link_query, inputs=[*form, content, *paintings.images], outputs=reuse.link, preprocess=False, **private
+            link_query, inputs=[*form, content, *paintings.images, regions.mask], outputs=[reuse.link, reuse.link_note],
+            preprocess=False, **private,
         ).then(None, inputs=reuse.link, outputs=reuse.link, js=LINK_JS, **private)
         gr.on([widget.change for widget in form], remember_form, inputs=form, outputs=saved_form, **private)
         demo.load(restore_on_load, inputs=saved_form, outputs=[*form, content, *paintings.images], **private)

@@ -349,6 +349,8 @@ def test_a_visit_shows_no_console_error_and_the_history_shows_the_picture_it_nam
 
     page.click("#link-button")
     page.wait_for_function("document.querySelector('#link input').value.includes('?')")
+    assert page.locator("#link input").input_value().endswith("&paintings=style_the_scream.jpg"), "stray commas"
+    assert page.locator("#link-note").inner_text().startswith("Not in the link: your photo.")
     page.wait_for_timeout(1000)  # late messages
     assert console.errors == []
     assert all(warning.startswith(GRADIOS_OWN_WARNINGS) for warning in console.warnings), console.warnings
