@@ -30,7 +30,7 @@ from web.active_runs import ACTIVE_RUNS
 from web.agent_tool import AGENT_ENDPOINT, agent_tool_only, mcp_requested, stylize_image
 from web.brush import BRUSH_OPACITY, brush_css_color, invert, mask_from_editor, show_photo
 from web.estimate import estimate_text
-from web.examples import PAINTINGS, PHOTOS
+from web.examples import NAMES_JS, PAINTINGS, PHOTOS
 from web.form import (
     ADAM_RATE,
     BACKBONE_CHOICES,
@@ -54,7 +54,7 @@ from web.limits import (
     sessions,
 )
 from web.link import LINK_JS, link_query
-from web.look import CSS, HEADER, THEME
+from web.look import CSS, HEADER, THEME, loss_legend
 from web.persist import SECRET, STORAGE_KEY, remember_form, restore_on_load
 from web.presets import check_weights, choose_preset, follow_backbone
 from web.reuse import reuse_settings
@@ -293,9 +293,10 @@ def outputs_panel() -> Outputs:
     )
     status = gr.Markdown("Add a photo and a painting, then press **Stylize**.", label="Status", elem_id="status")
     losses = gr.LinePlot(
-        x="step", y="loss", color="term", color_map=LOSS_COLORS, colors_in_legend=list(LOSS_COLORS),
+        x="step", y="loss", color="term", color_map=LOSS_COLORS, colors_in_legend=[],
         label="Losses (log scale)", y_title="log₁₀ loss", elem_id="losses",
     )
+    gr.HTML(loss_legend(LOSS_COLORS), padding=False)
     with gr.Row():
         png = gr.File(label="Full-quality PNG", interactive=False, elem_id="download-png", elem_classes="download")
         animation = gr.File(
@@ -427,6 +428,7 @@ def build_demo() -> gr.Blocks:
             preprocess=False, **private,
         ).then(None, inputs=reuse.link, outputs=reuse.link, js=LINK_JS, **private)
         gr.on([widget.change for widget in form], remember_form, inputs=form, outputs=saved_form, **private)
+        demo.load(None, js=NAMES_JS, **private)
         demo.load(restore_on_load, inputs=saved_form, outputs=[*form, content, *paintings.images], **private)
         wire_regions(regions, content)
         demo.unload(forget_session)

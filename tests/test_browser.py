@@ -356,6 +356,39 @@ def test_a_visit_shows_no_console_error_and_the_history_shows_the_picture_it_nam
     assert all(warning.startswith(GRADIOS_OWN_WARNINGS) for warning in console.warnings), console.warnings
 
 
+def overlap(first: dict[str, float], second: dict[str, float]) -> bool:
+    """Whether two bounding boxes overlap."""
+    return not (first["x"] + first["width"] <= second["x"] or second["x"] + second["width"] <= first["x"]
+                or first["y"] + first["height"] <= second["y"] or second["y"] + second["height"] <= first["y"])
+
+
+def test_examples_have_names_and_no_control_covers_another(sized):
+    page, _ = sized
+    page.wait_for_selector("#style-examples button[title]")  # named by the page as it opens
+    for example in page.locator("#content-examples button, #style-examples button").all():
+        name = example.get_attribute("title")
+        assert name and example.locator("img").get_attribute("alt") == name == example.get_attribute("aria-label")
+    assert page.locator("#style-examples button[title='The Scream, Edvard Munch']").count() == 1
+
+    text_end = page.locator("#preset input").evaluate(
+        "input => input.getBoundingClientRect().right - parseFloat(getComputedStyle(input).paddingRight)")
+    assert text_end <= page.locator("#preset .icon-wrap").bounding_box()["x"], "the preset's text runs into its arrow"
+
+    legend = page.locator("#loss-legend")
+    assert legend.inner_text().split() == ["total", "content", "style", "palette", "tv"]
+    right = legend.bounding_box()["x"] + legend.bounding_box()["width"]
+    for entry in legend.locator("span").all():
+        box = entry.bounding_box()
+        assert box["x"] + box["width"] <= right and box["x"] + box["width"] <= page.viewport_size["width"]
+
+    pick_examples(page, "content_coffee", "style_the_scream")
+    page.click("#regions button")
+    page.wait_for_selector("#brush canvas")
+    label = page.locator("#brush > label").bounding_box()
+    toolbar = page.locator("#brush .top-panel").bounding_box()
+    assert not overlap(label, toolbar), f"the brush editor's toolbar {toolbar} covers its label {label}"
+
+
 def test_stop_ends_the_run_and_keeps_its_image(page: Page, photo_path: Path, painting_path: Path):
     page.locator("#content input[type=file]").set_input_files(str(photo_path))
     page.locator("#style input[type=file]").set_input_files(str(painting_path))

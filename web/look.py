@@ -32,13 +32,27 @@ CSS = """
 #style-2-examples .gallery .container, #style-3-examples .gallery .container { width: 2.2rem; height: 2.2rem; }
 /* Gradio gives a gallery without a fixed height a tall minimum; the history grows with its pictures instead. */
 #history .grid-wrap.fixed-height { min-height: 9rem; max-height: none; }
+#loss-legend { display: flex; flex-wrap: wrap; gap: 0.25rem 1rem; justify-content: center;
+  font-size: var(--text-sm); color: var(--body-text-color-subdued); }
+#loss-legend i { display: inline-block; width: 0.7rem; height: 0.7rem; border-radius: 50%; margin-right: 0.3rem; }
+/* A dropdown's text stops before its arrow, and says it goes on. */
+#preset input, #backbone input { padding-right: 1.6rem; text-overflow: ellipsis; }
 @media (max-width: 640px) {
   /* A phone shows the photo, the painting and Stylize on its first screen. */
   #hero h1 { font-size: 1.45rem; }
   #hero p { font-size: var(--text-sm); }
   #content, #style { height: 200px !important; }
+  /* The brush editor's toolbar floats at the top of its canvas: the label goes above the canvas, not under it. */
+  #brush > label[data-testid="block-label"] { position: static; }
+  #brush .image-container { position: relative; height: calc(100% - 2rem); }
   #content-examples .gallery .container, #style-examples .gallery .container { width: 2.4rem; height: 2.4rem; }
 }
 """
+
+def loss_legend(colors: dict[str, str]) -> str:
+    """The loss chart's legend, as HTML under it: Gradio's own cuts its last entries on a phone."""
+    entries = "".join(f'<span><i style="background:{color}"></i>{term}</span>' for term, color in colors.items())
+    return f'<div id="loss-legend" aria-label="Loss terms">{entries}</div>'
+
 
 THEME = gr.themes.Soft(primary_hue="violet", secondary_hue="pink", neutral_hue="slate")
