@@ -306,7 +306,7 @@ def outputs_panel() -> Outputs:
         label="Before / after", format="png", interactive=False, max_height=380, elem_id="comparison"
     )
     history = gr.Gallery(
-        label="History: click one to reuse it",
+        label="History: click one to see it again and reuse its settings",
         format="png", columns=4, fit_columns=False, height="auto", object_fit="cover", interactive=False,
         # A click shows the picture in the Result area (see restore_from_history), not in a small preview here.
         allow_preview=False,
@@ -376,11 +376,11 @@ def build_demo() -> gr.Blocks:
         saved_form = gr.BrowserState(storage_key=STORAGE_KEY, secret=SECRET)
         # Every settings widget, in the order of FORM_FIELDS and of `stylize`'s parameters.
         form = [*paintings.weights, controls.preset, *controls.from_preset, controls.randomize_seed]
+        # First of all the press is noted, so that a Stop after it ends this run and not the next (web/stops.py).
+        run_button.click(note_stylize, queue=False, show_progress="hidden", api_visibility="private")
         # Every stroke sends the editor to the server to make the mask, but that round trip can still
         # be on its way when Stylize is pressed right after a stroke (the run then had no mask): the
         # click first makes the mask from the editor as the visitor sees it, then runs.
-        # First of all the press is noted, so that a Stop after it ends this run and not the next (web/stops.py).
-        run_button.click(note_stylize, queue=False, show_progress="hidden", api_visibility="private")
         run_event = run_button.click(
             mask_from_editor, inputs=regions.editor, outputs=regions.mask,
             queue=False, show_progress="hidden", api_visibility="private",
