@@ -306,7 +306,7 @@ def outputs_panel() -> Outputs:
         label="Before / after", format="png", interactive=False, max_height=380, elem_id="comparison"
     )
     history = gr.Gallery(
-        label="History: click one to see it again and reuse its settings",
+        label="History: click to view and reuse",
         format="png", columns=4, fit_columns=False, height="auto", object_fit="cover", interactive=False,
         # A click shows the picture in the Result area (see restore_from_history), not in a small preview here.
         allow_preview=False,
