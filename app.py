@@ -17,6 +17,7 @@ import web.zerogpu  # noqa: F401
 # isort: split
 import argparse
 import dataclasses
+import functools
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +30,7 @@ from web.active_runs import ACTIVE_RUNS
 from web.agent_tool import AGENT_ENDPOINT, agent_tool_only, mcp_requested, stylize_image
 from web.brush import BRUSH_OPACITY, brush_css_color, invert, mask_from_editor, show_photo
 from web.estimate import estimate_text
-from web.examples import PAINTINGS, PHOTOS
+from web.examples import NAMES_JS, PAINTINGS, PHOTOS
 from web.form import (
     ADAM_RATE,
     BACKBONE_CHOICES,
@@ -53,13 +54,16 @@ from web.limits import (
     sessions,
 )
 from web.link import LINK_JS, link_query
-from web.look import CSS, HEADER, THEME
+from web.look import CSS, HEADER, THEME, loss_legend
 from web.persist import SECRET, STORAGE_KEY, remember_form, restore_on_load
 from web.presets import check_weights, choose_preset, follow_backbone
 from web.reuse import reuse_settings
 from web.run import stop, stylize
 from web.run_files import forget_session
 from web.run_record import LOSS_COLORS, discard_record
+from web.stops import forget_presses, note_stylize
+from web.uploads import check_upload
+from web.viewport import SHOW_RESULT_JS
 
 # What tests, benchmarks and hosting use from this module.
 __all__ = ["ACTIVE_RUNS", "build_demo", "launch_options", "main"]
@@ -187,6 +191,11 @@ class Controls:
     estimate: gr.Markdown
 
     @property
+    def for_estimate(self) -> list[gr.components.Component]:
+        """The widgets the time estimate depends on, in the order of `estimate_text`'s parameters."""
+        return [self.backbone, self.size, self.steps, self.multiscale]
+
+    @property
     def from_preset(self) -> list[gr.components.Component]:
         """The widgets a preset fills, in the order of `preset_values` and of `stylize`'s parameters."""
         return [
@@ -284,9 +293,10 @@ def outputs_panel() -> Outputs:
     )
     status = gr.Markdown("Add a photo and a painting, then press **Stylize**.", label="Status", elem_id="status")
     losses = gr.LinePlot(
-        x="step", y="loss", color="term", color_map=LOSS_COLORS, colors_in_legend=list(LOSS_COLORS),
+        x="step", y="loss", color="term", color_map=LOSS_COLORS, colors_in_legend=[],
         label="Losses (log scale)", y_title="log₁₀ loss", elem_id="losses",
     )
+    gr.HTML(loss_legend(LOSS_COLORS), padding=False)
     with gr.Row():
         png = gr.File(label="Full-quality PNG", interactive=False, elem_id="download-png", elem_classes="download")
         animation = gr.File(
@@ -296,8 +306,10 @@ def outputs_panel() -> Outputs:
         label="Before / after", format="png", interactive=False, max_height=380, elem_id="comparison"
     )
     history = gr.Gallery(
-        label="History: click one to reuse it",
+        label="History: click to view and reuse",
         format="png", columns=4, fit_columns=False, height="auto", object_fit="cover", interactive=False,
+        # A click shows the picture in the Result area (see restore_from_history), not in a small preview here.
+        allow_preview=False,
         buttons=share_buttons("download", "download_all", "fullscreen"), elem_id="history",
     )
     return Outputs(result, status, losses, comparison, png, animation, history)
@@ -318,6 +330,7 @@ class ReuseAndShare:
     recipe: gr.File
     link_button: gr.Button
     link: gr.Textbox
+    link_note: gr.Markdown
 
 
 def reuse_and_share_panel() -> ReuseAndShare:
@@ -334,7 +347,8 @@ def reuse_and_share_panel() -> ReuseAndShare:
                 buttons=["copy"], scale=4, min_width=180, elem_id="link",
             )
             link_button = gr.Button("Make link", size="md", scale=1, min_width=100, elem_id="link-button")
-    return ReuseAndShare(recipe, link_button, link)
+        link_note = gr.Markdown(visible=False, padding=True, elem_id="link-note")
+    return ReuseAndShare(recipe, link_button, link, link_note)
 
 
 def build_demo() -> gr.Blocks:
@@ -362,6 +376,8 @@ def build_demo() -> gr.Blocks:
         saved_form = gr.BrowserState(storage_key=STORAGE_KEY, secret=SECRET)
         # Every settings widget, in the order of FORM_FIELDS and of `stylize`'s parameters.
         form = [*paintings.weights, controls.preset, *controls.from_preset, controls.randomize_seed]
+        # First of all the press is noted, so that a Stop after it ends this run and not the next (web/stops.py).
+        run_button.click(note_stylize, queue=False, show_progress="hidden", api_visibility="private")
         # Every stroke sends the editor to the server to make the mask, but that round trip can still
         # be on its way when Stylize is pressed right after a stroke (the run then had no mask): the
         # click first makes the mask from the editor as the visitor sees it, then runs.
@@ -384,31 +400,52 @@ def build_demo() -> gr.Blocks:
             preprocess=False,
             show_progress="minimal",
             show_progress_on=out.status,
-            scroll_to_output=True,
+            # Gradio's default ("once") drops a press while the last run is still ending, as it is for
+            # a moment after Stop: this starts the new run as soon as that one has ended.
+            trigger_mode="always_last",
         )
+        run_button.click(None, js=SHOW_RESULT_JS, queue=False, show_progress="hidden", api_visibility="private")
+        private = {"queue": False, "show_progress": "hidden", "api_visibility": "private"}
         stop_button.click(
             stop, inputs=[record, history],
             outputs=[out.status, out.result, out.comparison, out.png, out.animation, out.history],
-            cancels=[run_event], queue=False, api_visibility="private",
+            queue=False, api_visibility="private",
         )
         wire_controls(controls, style)
-        private = {"queue": False, "show_progress": "hidden", "api_visibility": "private"}
-        out.history.select(restore_from_history, inputs=history, outputs=form, **private)
+        # The estimate follows this server's pace: as the page opens, and after each run.
+        estimate = {"fn": estimate_text, "inputs": controls.for_estimate, "outputs": controls.estimate, **private}
+        demo.load(**estimate)
+        run_event.then(**estimate)
+        check_uploads({content: "photo", **dict.fromkeys([*paintings.images, regions.second], "painting")}, out)
+        out.history.select(restore_from_history, inputs=history, outputs=[*form, out.result, out.status], **private)
         # Queued (in a queue of its own), because only queued events can show the visitor a message.
         reuse.recipe.upload(
             reuse_settings, inputs=reuse.recipe, outputs=[*form, content, *paintings.images, reuse.recipe],
             show_progress="hidden", api_visibility="private",
         )
         reuse.link_button.click(
-            link_query, inputs=[*form, content, *paintings.images], outputs=reuse.link, preprocess=False, **private
+            link_query, inputs=[*form, content, *paintings.images, regions.mask], outputs=[reuse.link, reuse.link_note],
+            preprocess=False, **private,
         ).then(None, inputs=reuse.link, outputs=reuse.link, js=LINK_JS, **private)
         gr.on([widget.change for widget in form], remember_form, inputs=form, outputs=saved_form, **private)
+        demo.load(None, js=NAMES_JS, **private)
         demo.load(restore_on_load, inputs=saved_form, outputs=[*form, content, *paintings.images], **private)
         wire_regions(regions, content)
         demo.unload(forget_session)
+        demo.unload(forget_presses)
         agent_tool()
     demo.queue(max_size=queue_size(), default_concurrency_limit=concurrency())
     return demo
+
+
+def check_uploads(slots: dict[gr.Image, str], out: Outputs) -> None:
+    """Each picture is checked as it arrives; a refused one leaves its slot, the status says why (web/uploads.py)."""
+    for slot, what in slots.items():
+        slot.upload(
+            functools.partial(check_upload, what=what), inputs=slot,
+            outputs=[slot, out.status, out.result, out.comparison, out.png, out.animation],
+            preprocess=False, queue=False, show_progress="hidden", api_visibility="private",
+        )
 
 
 def wire_controls(controls: Controls, painting: gr.Image) -> None:
@@ -430,8 +467,7 @@ def wire_controls(controls: Controls, painting: gr.Image) -> None:
     c.backbone.change(check_weights, inputs=c.backbone, concurrency_limit=None, api_visibility="private")
     gr.on(
         [c.backbone.change, c.size.change, c.steps.change, c.multiscale.change], estimate_text,
-        inputs=[c.backbone, c.size, c.steps, c.multiscale], outputs=c.estimate, queue=False, show_progress="hidden",
-        api_visibility="private",
+        inputs=c.for_estimate, outputs=c.estimate, queue=False, show_progress="hidden", api_visibility="private",
     )
 
 

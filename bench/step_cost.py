@@ -28,6 +28,7 @@ from nst.extractors import get_extractor
 from nst.feature_extractor import FeatureExtractor
 from nst.losses import gram_matrix
 from nst.schedule import plan_stages
+from web.limits import MAX_SIZE
 
 # --------------------------------------------------------------------------- the floor
 
@@ -164,10 +165,10 @@ def section(report: Report, profile: Profile, device: torch.device) -> dict:
         "process's resident memory at its highest during the steps (Python, torch, the model, the inputs; "
         "importing torch alone takes about 0.7 GB here); the last column is how much the steps added to "
         f"the memory in use just before them. SqueezeNet: {squeezenet_weights}; its settings are the "
-        "reference recipe's layers (content 3, style 1, 4, 6, 7). The last row is the largest output the "
-        f"app allows, {profile.largest} px, on the square example photo (the most pixels for that long side), "
-        "in the default precision: its memory, not its speed, is the point: the same tensors are what a GPU "
-        "would have to hold."
+        "reference recipe's layers (content 3, style 1, 4, 6, 7). The last row is a large output for the "
+        f"library and the command line, {profile.largest} px (the web page stops at {MAX_SIZE} px), on the square "
+        "example photo (the most pixels for that long side), in the default precision: its memory, not its "
+        "speed, is the point: the same tensors are what a GPU would have to hold."
     )
     levers(report, profile, device, peak)
     return {"peak": peak, "results": results}

@@ -6,6 +6,8 @@ see a cancelled run really end, not just the client stop listening.
 
 from __future__ import annotations
 
+import logging
+import re
 import time
 from pathlib import Path
 
@@ -20,6 +22,7 @@ from PIL import Image
 import app
 import nst
 import web.estimate
+import web.pace
 import web.run
 from nst.extractors import build_extractor
 from nst.recipe import image_digest
@@ -212,6 +215,33 @@ def test_an_upload_that_is_not_an_image_gets_a_clear_message(client, tmp_path, p
         submit(client, junk, painting_path, size=64, steps=10).result()
 
 
+def test_a_visitors_mistake_is_one_log_line_and_its_reason_the_status(
+    client, photo_path, painting_path, tmp_path, capfd, caplog
+):
+    junk, tiny = tmp_path / "holiday.png", tmp_path / "dot.png"
+    junk.write_bytes(b"a letter, not a picture")
+    Image.new("RGB", (10, 10), "red").save(tiny)
+    mistakes = [
+        ({"content": junk}, "holiday.png is not an image we can read"),
+        ({"content": tiny}, r"dot.png is too small \(10x10 pixels\)"),
+        ({"content": None}, "Add a photo to repaint first"),
+        ({"content": photo_path, "style_layer_weights": "a lot"}, "Style layer weights must be numbers"),
+    ]
+    capfd.readouterr()
+    with caplog.at_level(logging.WARNING, logger="nst.web"):
+        for given, reason in mistakes:
+            photo = given.pop("content")
+            job = client.submit(content=photo and handle_file(str(photo)), style=handle_file(str(painting_path)),
+                                size=64, steps=10, api_name="/stylize", **given)
+            with pytest.raises(AppError, match=reason):
+                job.result()
+            (update,) = job.outputs()  # what the page shows: the reason, and no earlier result beside it
+            assert re.match(rf"\*\*Cannot start\*\*: .*{reason}", update[STATUS]) and update[IMAGE] is None
+    logged = [record.getMessage() for record in caplog.records if record.name == "nst.web"]
+    assert len(logged) == len(mistakes) and all("\n" not in line for line in logged), logged
+    assert "Traceback" not in capfd.readouterr().err
+
+
 def test_bad_settings_get_a_clear_message(client, photo_path, painting_path):
     with pytest.raises(AppError, match="Style layer weights must be numbers"):
         submit(client, photo_path, painting_path, size=64, steps=10, style_layer_weights="a lot").result()
@@ -284,7 +314,7 @@ def test_stop_hands_over_the_image_reached_with_its_recipe_and_keeps_it_in_the_h
     assert nst.read_recipe(png) == recipe
     with Image.open(animation) as frames:
         assert frames.n_frames == 2 and frames.size == (40, 30)
-    assert [caption for _, caption in gallery] == ["painting · 64 px"] and history.form(0) == {"size": 64}
+    assert [caption for _, caption in gallery] == ["painting · 64 px"] and history.entry(0).form == {"size": 64}
     record.finished = True
     assert web.run.stop(record, history) == (gr.skip(),) * 6, "Stop after the end must not relabel a finished run"
     record.discard()
@@ -300,6 +330,25 @@ def test_the_time_estimate_grows_with_the_work():
 
     assert seconds(256, 100) < seconds(512, 100) < seconds(512, 400)
     assert "Runs stop after" in web.estimate.estimate_text("vgg19", 1024, 1000, True)
+
+
+def test_the_estimate_learns_this_servers_pace_and_the_time_left_stays_steady(
+    client, photo_path, painting_path, monkeypatch
+):
+    monkeypatch.setattr(web.estimate, "PACE", web.pace.Pace())  # a server that has finished no run yet
+    monkeypatch.setattr(web.run, "UPDATE_SECONDS", 0.0)  # every step's status
+    assert "measured on a 2-core CPU" in web.estimate.estimate_text("vgg19", 192, 30, True)
+    started = time.monotonic()
+    outputs = list(submit(client, photo_path, painting_path, size=192, steps=30))
+    waited = time.monotonic() - started
+    assert outputs[-1][STATUS].startswith("**Done**")
+    assert "judging by this server's last run" in web.estimate.estimate_text("vgg19", 192, 30, True)
+    # For a square photo, a third more pixels than this 4:3 one: about what the visitor waited, or a bit more.
+    assert 0.8 * waited < web.estimate.estimate_seconds(nst.Settings(size=192, steps=30)) < 2 * waited
+
+    shown = [float(left) for left in re.findall(r"about (\d+) s left", " ".join(o[STATUS] for o in outputs))]
+    assert len(shown) > 10
+    assert all(later <= earlier * 1.1 + 2 for earlier, later in zip(shown, shown[1:], strict=False)), shown
 
 
 def test_a_mask_keeps_the_black_half_and_a_second_painting_paints_it(client, photo_path, painting_path, tmp_path):

@@ -20,7 +20,7 @@ def test_the_history_keeps_the_newest_results_and_deletes_the_rest(tmp_path: Pat
     assert [caption for _, caption in shown] == [f"run {n}" for n in range(MAX_ENTRIES + 2, 2, -1)]
     assert [Image.open(path).getpixel((0, 0))[0] for path, _ in shown] == list(range(MAX_ENTRIES + 2, 2, -1))
     assert sorted(history.folder.iterdir()) == sorted(Path(path) for path, _ in shown), "dropped files are deleted"
-    assert history.form(0) == {"seed": MAX_ENTRIES + 2} and history.form(MAX_ENTRIES) is None
+    assert history.entry(0).form == {"seed": MAX_ENTRIES + 2} and history.entry(MAX_ENTRIES) is None
 
     folder = history.folder
     history.discard()

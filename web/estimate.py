@@ -1,4 +1,10 @@
-"""How long a run will take, told before it starts, from this project's measured step costs."""
+"""How long a run will take, told before it starts, from this server's own finished runs.
+
+The work of a run is counted in megapixel-steps weighted by stage cost
+(`megapixel_steps`); `web.pace` learns this server's seconds per unit from
+the runs it finishes. Before its first run of a network the page uses the
+project's measurements on a 2-core CPU, and says so.
+"""
 
 from __future__ import annotations
 
@@ -8,14 +14,15 @@ from nst.device import resolve_compute
 from nst.schedule import plan_stages
 
 from .limits import deadline
+from .pace import PACE
 from .status import duration
 
-# Seconds per optimisation step per megapixel on a 2-core x86 CPU, by network and by the
-# precision the library picks there, from bench/speed.py (BENCHMARKS.md, Speed): the default
-# run on the square example photo (1.84 megapixel-steps as counted here) took about 6 s in
-# the library on a CPU with native bf16 and about 20 s in fp32 on the same CPU held to AVX2,
-# as on a CPU without bf16 (set-up included; the process's own start and imports not).
-# SqueezeNet steps cost 0.08 s at 512x341 in either precision.
+# The prior: seconds per optimisation step per megapixel on a 2-core x86 CPU, by network
+# and by the precision the library picks there, from bench/speed.py (BENCHMARKS.md, Speed):
+# the default run on the square example photo (1.84 megapixel-steps as counted here) took
+# about 6 s in the library on a CPU with native bf16 and about 20 s in fp32 on the same CPU
+# held to AVX2, as on a CPU without bf16 (set-up included; the process's own start and
+# imports not). SqueezeNet steps cost 0.08 s at 512x341 in either precision.
 SECONDS_PER_MEGAPIXEL_STEP = {
     ("vgg19", "bf16"): 2.7,
     ("vgg19", "fp32"): 10.0,
@@ -27,25 +34,44 @@ SETUP_SECONDS = 1.5
 PRECISION = resolve_compute().precision
 
 
-def megapixel_steps(settings: nst.Settings) -> float:
-    """The run's work in the loop's own step-cost model (`nst.cost`), for a square photo (the most pixels)."""
-    return plan_work(plan_stages(settings, (settings.size, settings.size)))
+def megapixel_steps(settings: nst.Settings, photo_size: tuple[int, int] | None = None) -> float:
+    """The run's work in the loop's own step-cost model (`nst.cost`), for a photo of `photo_size` (width, height).
+
+    Without a photo, a square one (the most pixels at this size).
+    """
+    return plan_work(plan_stages(settings, photo_size or (settings.size, settings.size)))
+
+
+def prior_seconds_per_unit(backbone: str) -> float:
+    """The pace measured on a 2-core CPU, for a server that has not finished a run yet."""
+    return SECONDS_PER_MEGAPIXEL_STEP.get((backbone, PRECISION), SECONDS_PER_MEGAPIXEL_STEP[backbone, "fp32"])
 
 
 def estimate_seconds(settings: nst.Settings) -> float:
-    """A rough run time on a 2-core CPU, for a square photo (the most pixels at this size)."""
-    return SETUP_SECONDS + megapixel_steps(settings) * SECONDS_PER_MEGAPIXEL_STEP[settings.backbone, PRECISION]
+    """About how long a run takes here, for a square photo (the most pixels at this size)."""
+    pace = PACE.seconds_per_unit(settings.backbone) or prior_seconds_per_unit(settings.backbone)
+    return SETUP_SECONDS + megapixel_steps(settings) * pace
+
+
+def learn_from_run(settings: nst.Settings, photo_size: tuple[int, int], seconds: float) -> None:
+    """A run over a photo of `photo_size` completed in `seconds`, as the visitor waited: this server's pace."""
+    PACE.learn(settings.backbone, megapixel_steps(settings, photo_size), seconds, SETUP_SECONDS)
 
 
 def estimate_text(backbone: str, size: float, steps: float, multiscale: bool) -> str:
-    """The line under the steps slider: expected time, and whether the time limit cuts it short."""
+    """The line under the steps slider: about how long, on what that is based, and whether the time limit cuts it."""
     try:
         automatic = None if multiscale else False  # the page's box on: coarse to fine where it pays
         settings = nst.Settings(backbone=backbone, size=int(size), steps=int(steps), multiscale=automatic)
     except nst.SettingsError:
         return ""
     seconds = estimate_seconds(settings)
-    text = f"At most about {duration(seconds)} on a 2-core CPU; a GPU is many times faster."
+    runs = PACE.runs(backbone)
+    if runs:
+        basis = f"judging by this server's {'last run' if runs == 1 else 'recent runs'}"
+    else:
+        basis = "as measured on a 2-core CPU; this server's own runs will refine it"
+    text = f"About {duration(seconds)} for a square photo, {basis}."
     limit = deadline()
     if seconds > limit:
         text += f" Runs stop after {duration(limit)} here, keeping the image reached."

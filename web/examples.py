@@ -11,20 +11,46 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import json
 import os
 from pathlib import Path
 
 from nst.presets import EXAMPLES, preset_painting
 from nst.recipe import image_digest
 
-PHOTOS = [EXAMPLES / name for name in ("content_chelsea.jpg", "content_coffee.jpg", "content_astronaut.jpg")]
-PAINTINGS = [
-    EXAMPLES / name
-    for name in (
-        "style_starry_night.jpg", "style_the_scream.jpg", "style_composition_vii.jpg", "style_great_wave.jpg",
-        "style_mosaic.jpg", "style_strokes.jpg",
-    )
-]
+# What each example on the page is, as its thumbnail's name and alternative text (examples/README.md).
+NAMES = {
+    "content_chelsea.jpg": "Chelsea the cat (photo)",
+    "content_coffee.jpg": "An espresso cup (photo)",
+    "content_astronaut.jpg": "Astronaut Eileen Collins (photo)",
+    "style_starry_night.jpg": "The Starry Night, Vincent van Gogh",
+    "style_the_scream.jpg": "The Scream, Edvard Munch",
+    "style_composition_vii.jpg": "Composition VII, Wassily Kandinsky",
+    "style_great_wave.jpg": "The Great Wave off Kanagawa, Hokusai",
+    "style_mosaic.jpg": "Mosaic tiles (generated)",
+    "style_strokes.jpg": "Thick bristly strokes (generated)",
+}
+PHOTOS = [EXAMPLES / name for name in NAMES if name.startswith("content_")]
+PAINTINGS = [EXAMPLES / name for name in NAMES if name.startswith("style_")]
+
+# Runs in the browser as the page opens: Gradio's example thumbnails have no text of their own, so each
+# gets its picture's name as alternative text, as the tooltip and as what a screen reader says. Thumbnails
+# appear after the page opens (and those in a folded panel when it unfolds), so new ones are named as they come.
+NAMES_JS = f"() => {{ const names = {json.dumps(NAMES)};" + """
+  const name_new = () => {
+    for (const image of document.querySelectorAll("[id$='-examples'] button img:not([data-named])")) {
+      const name = names[decodeURIComponent(image.src.split("/").pop())];
+      if (!name) continue;
+      image.dataset.named = "";
+      image.alt = name;
+      image.closest("button").title = name;
+      image.closest("button").setAttribute("aria-label", name);
+    }
+  };
+  name_new();
+  new MutationObserver(name_new).observe(document.body, { childList: true, subtree: true });
+}
+"""
 
 # Every example picture, including those the page does not show, which a recipe may still name.
 ALL_EXAMPLES = sorted(EXAMPLES.glob("*.jpg"))

@@ -60,10 +60,10 @@ class History:
         """(picture, caption) pairs, newest first, as gr.Gallery shows them."""
         return [(str(entry.png), entry.caption) for entry in self.entries]
 
-    def form(self, index: int) -> dict[str, Any] | None:
-        """The settings of the picture at gallery position `index`; None if there is none."""
+    def entry(self, index: int) -> Entry | None:
+        """The result at gallery position `index`; None if there is none."""
         entries = self.entries
-        return entries[index].form if 0 <= index < len(entries) else None
+        return entries[index] if 0 <= index < len(entries) else None
 
     def discard(self) -> None:
         """Delete every picture (Gradio has served copies of them)."""
@@ -80,8 +80,12 @@ def discard_history(history: History | None) -> None:
 
 
 def restore_from_history(history: History | None, selected: gr.SelectData) -> tuple[Any, ...]:
-    """Clicking a picture in the history puts its settings back in the widgets (FORM_FIELDS order)."""
-    form = history.form(selected.index) if history is not None else None
-    if form is None:
-        return (gr.skip(),) * len(FORM_FIELDS)
-    return widget_values(form)
+    """Clicking a picture in the history shows it as the result and puts its settings back in the widgets.
+
+    Returns the widgets' values (FORM_FIELDS order), then the result and the status.
+    """
+    entry = history.entry(selected.index) if history is not None else None
+    if entry is None:
+        return (gr.skip(),) * (len(FORM_FIELDS) + 2)
+    status = f"**From the history**: {entry.caption}. Its settings are in the controls; press **Stylize** to run again."
+    return (*widget_values(entry.form), str(entry.png), status)

@@ -5,7 +5,8 @@ from its preset's, see `web.form.form_defaults`) as a query parameter of its
 own (`?size=320&preserve_color=luminance`), so it stays short and readable,
 and names example pictures by file name
 (`photo=content_chelsea.jpg&paintings=style_starry_night.jpg,,style_great_wave.jpg`);
-a visitor's own uploads never travel. It is made from the page's address as
+a visitor's own uploads and brush strokes never travel, and the page says so
+under the link. It is made from the page's address as
 the browser sees it, so on a Space or behind `--share` it is public, and on a
 laptop it is a bookmark. Unlike Gradio's DeepLinkButton it needs nothing
 stored on the server, so it outlives restarts and the cache clean-up.
@@ -18,6 +19,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlencode
+
+import gradio as gr
 
 from .examples import example_named, example_of_file
 from .form import DEFAULT_FORM, FORM_FIELDS, checked_form, form_defaults
@@ -37,19 +40,48 @@ LINK_JS = """
 """
 
 
-def link_query(*values: Any) -> str:
-    """The query string for the widgets' values (FORM_FIELDS order), then the photo and three painting uploads."""
+def link_query(*values: Any) -> tuple[str, Any]:
+    """The query string for the widgets' values (FORM_FIELDS order), then the photo, three painting uploads
+    and the brush's mask; and the note under the link, which names what it leaves out.
+
+    Painting slots keep their places (`style_starry_night.jpg,,style_great_wave.jpg`
+    is the first and third), with no empty ones after the last painting.
+    """
     form = dict(zip(FORM_FIELDS, values[: len(FORM_FIELDS)], strict=True))
-    content, *paintings = values[len(FORM_FIELDS):]
+    content, *paintings, mask = values[len(FORM_FIELDS):]
     defaults = form_defaults(form["preset"])
     carried = {name: as_text(value) for name, value in form.items() if value != defaults[name]}
+    left_out = []
     photo = example_of_file(upload_path(content))
     if photo is not None:
         carried["photo"] = photo.name
-    painting_files = [example_of_file(upload_path(painting)) for painting in paintings]
-    if any(painting_files):
-        carried["paintings"] = ",".join("" if path is None else path.name for path in painting_files)
-    return "?" + urlencode(carried, safe=",", quote_via=quote)
+    elif upload_path(content) is not None:
+        left_out.append("your photo")
+    uploads = [upload_path(painting) for painting in paintings]
+    examples = [example_of_file(path) for path in uploads]
+    names = ["" if example is None else example.name for example in examples]
+    while names and not names[-1]:
+        names.pop()
+    if names:
+        carried["paintings"] = ",".join(names)
+    own = sum(path is not None and example is None for path, example in zip(uploads, examples, strict=True))
+    if own:
+        left_out.append("your painting" if own == 1 else "your paintings")
+    if upload_path(mask) is not None:
+        left_out.append("your brush strokes")
+    return "?" + urlencode(carried, safe=",", quote_via=quote), link_note(left_out)
+
+
+def link_note(left_out: list[str]) -> Any:
+    """The note under the link: hidden when the link carries everything, else what whoever opens it must add."""
+    if not left_out:
+        return gr.Markdown(value="", visible=False)
+    things = " and ".join([", ".join(left_out[:-1]), left_out[-1]] if len(left_out) > 1 else left_out)
+    return gr.Markdown(
+        value=f"Not in the link: {things}. A link carries the settings and the example pictures; "
+        "whoever opens it adds their own pictures and brushes again.",
+        visible=True,
+    )
 
 
 def as_text(value: Any) -> str:

@@ -21,13 +21,17 @@ import nst
 from nst.recipe import make_recipe
 
 from .active_runs import ACTIVE_RUNS
+from .estimate import learn_from_run
 from .form import DEFAULT, FORM_FIELDS, blend_weights, build_settings, format_weights
 from .history import History
 from .limits import deadline
 from .memory import memory_released
+from .refusals import refusal, refused_text
 from .run_files import new_run_folder, session_folder
 from .run_record import RunRecord, discard_record
-from .status import caption, status_done, status_preparing, status_running, status_stopped
+from .status import caption, status_done, status_preparing, status_running, status_stopped, steps_done
+from .stops import PRESSES
+from .time_left import TimeLeft
 from .uploads import load_inputs, load_regions, painting_names, thumbnail
 from .zerogpu import fit_to_gpu, gpu
 
@@ -35,6 +39,9 @@ from .zerogpu import fit_to_gpu, gpu
 # image costs a PNG in Gradio's cache and a download in the browser, and Stop takes
 # effect at the next update, so about one a second keeps both cheap and prompt.
 UPDATE_SECONDS = 1.0
+# Stop answers once the run has ended, at its next update: about a second, or one step of a large
+# picture on a slow CPU. Past this it answers anyway, with where the run had got to.
+STOP_WAIT_SECONDS = 30.0
 
 
 def update(record: RunRecord, status: str, *, finished: bool = False) -> tuple[Any, ...]:
@@ -51,12 +58,22 @@ def update(record: RunRecord, status: str, *, finished: bool = False) -> tuple[A
     return png, status, record.plot(), record.before_after(), png, animation, record
 
 
+def refused(error: nst.NSTError, title: str, history: History) -> tuple[Any, ...]:
+    """A refused run's update: the reason in the status, and no result of an earlier run left beside it.
+
+    The loss chart keeps its curves: emptied, Gradio's chart throws in the
+    browser at its next resize (6.31), and the next run replaces them.
+    """
+    return None, refused_text(title, error), gr.skip(), None, None, None, gr.skip(), None, history
+
+
 def remember(record: RunRecord, history: History) -> list[tuple[str, str]]:
-    """Put the run's result in the history (once per run); the history as the gallery shows it."""
+    """Put the run's result in the history (once per run), captioned with the steps it did; the history as the
+    gallery shows it."""
     files = record.downloads()
     if files is not None and not record.in_history:
         record.in_history = True
-        history.add(files[0], record.form, record.caption)
+        history.add(files[0], record.form, steps_done(record.caption, record.last.step, record.last.total_steps))
     return history.gallery()
 
 
@@ -106,36 +123,51 @@ def stylize(
     arguments = locals()  # the settings widgets' values, for the history entry
     form = {name: arguments[name] for name in FORM_FIELDS}
     session = request.session_hash if request else None
-    discard_record(previous)
-    history = history or History(session_folder(session) / "history")
-    if randomize_seed:
-        seed = random.randrange(2**31)
-    paintings = (style, style_2, style_3)
-    try:
-        settings = build_settings(
-            preset, backbone, size, steps, style_strength, style_scale, preserve_color, optimizer, learning_rate,
-            style_layer_weights, content_weight, tv_weight, init, multiscale, seed,
-            style_blend=blend_weights(paintings, (style_weight, style_2_weight, style_3_weight)), deadline=deadline(),
+    asked_at = PRESSES.start(session)
+    if PRESSES.stopped(session, asked_at):
+        return  # stopped while it waited in the queue
+    started = time.monotonic()
+    # Stop waits for this block to end (web/stops.py). The previous run's files go only then: the page
+    # may still be fetching them, and a Stop pressed just before this run writes its downloads there.
+    with PRESSES.running(session), contextlib.ExitStack() as later:
+        later.callback(discard_record, previous)
+        history = history or History(session_folder(session) / "history")
+        if randomize_seed:
+            seed = random.randrange(2**31)
+        paintings = (style, style_2, style_3)
+        try:
+            settings = build_settings(
+                preset, backbone, size, steps, style_strength, style_scale, preserve_color, optimizer, learning_rate,
+                style_layer_weights, content_weight, tv_weight, init, multiscale, seed,
+                style_blend=blend_weights(paintings, (style_weight, style_2_weight, style_3_weight)),
+                deadline=deadline(),
+            )
+            content_image, style_images = load_inputs(content, paintings)
+            mask_image, second_paintings = load_regions(mask, mask_style)
+        except nst.NSTError as error:
+            yield refused(error, "Cannot start", history)
+            raise refusal(error, "Cannot start") from error
+        settings = fit_to_gpu(settings, styles=len(style_images), masked=mask_image is not None)
+        record = RunRecord.start(
+            new_run_folder(session), thumbnail(content_image, settings.size), settings.seed,
+            recipe=make_recipe(
+                settings, content_image, style_images, mask=mask_image, mask_paintings=second_paintings or None
+            ),
+            form={**form, "seed": settings.seed, "randomize_seed": False},
+            caption=caption(settings, painting_names(paintings)),
         )
-        content_image, style_images = load_inputs(content, paintings)
-        mask_image, second_paintings = load_regions(mask, mask_style)
-    except nst.NSTError as error:
-        raise gr.Error(str(error), title="Cannot start") from error
-    settings = fit_to_gpu(settings, styles=len(style_images), masked=mask_image is not None)
-    record = RunRecord.start(
-        new_run_folder(session), thumbnail(content_image, settings.size), settings.seed,
-        recipe=make_recipe(
-            settings, content_image, style_images, mask=mask_image, mask_paintings=second_paintings or None
-        ),
-        form={**form, "seed": settings.seed, "randomize_seed": False},
-        caption=caption(settings, painting_names(paintings)),
-    )
-    yield None, status_preparing(settings.backbone), record.plot(), None, None, None, gr.skip(), record, history
-    with ACTIVE_RUNS.track():
-        # On ZeroGPU `compute` runs in another process: the record it yields is a copy, and the newest one.
-        for *shown, newest in compute(content_image, style_images, settings, record, mask_image, second_paintings):
-            gallery = remember(newest, history) if newest.finished else gr.skip()
-            yield *shown, gallery, newest, history
+        # The loss chart is left as it is until this run's first losses (see `refused`).
+        yield None, status_preparing(settings.backbone), gr.skip(), None, None, None, gr.skip(), record, history
+        run = compute(content_image, style_images, settings, record, mask_image, second_paintings)
+        with ACTIVE_RUNS.track(), contextlib.closing(run):
+            # On ZeroGPU `compute` runs in another process: the record it yields is a copy, and the newest one.
+            for *shown, newest in run:
+                if PRESSES.stopped(session, asked_at):
+                    return  # the Stop handler has handed over what the run reached
+                if newest.finished and newest.last.stop_reason == "finished":
+                    learn_from_run(settings, content_image.size, time.monotonic() - started)
+                gallery = remember(newest, history) if newest.finished else gr.skip()
+                yield *shown, gallery, newest, history
 
 
 @gpu
@@ -156,6 +188,7 @@ def compute(
     # Contexts close in reverse: the run's arrays are freed, then their pages go back to the system.
     with memory_released(), contextlib.closing(stream) as run:
         shown_at = 0.0
+        time_left = TimeLeft()
         try:
             for progress in run:
                 record.add(progress)
@@ -168,22 +201,26 @@ def compute(
                 if progress.done:
                     yield update(record, status_done(progress, record.seed), finished=True)
                 else:
-                    yield update(record, status_running(progress))
+                    yield update(record, status_running(progress, time_left(progress.seconds_left, progress.elapsed)))
         except nst.RunFailedError as error:
             record.keep_image(error.last_image, settings.steps)
             if record.last is None:
+                yield None, f"**The run failed**: {error}", gr.skip(), None, None, None, record
                 raise gr.Error(str(error), title="The run failed") from error
             gr.Warning(str(error), duration=20, title="The run stopped early")
             yield update(record, f"**Stopped early**: {error}", finished=True)
         except nst.NSTError as error:
-            raise gr.Error(str(error), title="Cannot run") from error
+            yield None, refused_text("Cannot run", error), gr.skip(), None, None, None, record
+            raise refusal(error, "Cannot run") from error
 
 
-def stop(record: RunRecord | None, history: History | None) -> tuple[Any, ...]:
-    """After Stop: say where the run got to, hand over what it reached and keep it in the history.
+def stop(record: RunRecord | None, history: History | None, request: gr.Request | None = None) -> tuple[Any, ...]:
+    """Stop: end the session's run (at its next update, see `web.stops`), say where it got to, hand over what it
+    reached and keep it in the history.
 
     Returns (status, result, before/after, PNG, animation, history gallery).
     """
+    PRESSES.stop(request.session_hash if request else None, wait=STOP_WAIT_SECONDS)
     if record is None or record.finished or history is None:
         return (gr.skip(),) * 6
     files = record.downloads()

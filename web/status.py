@@ -21,12 +21,13 @@ def status_preparing(backbone: str) -> str:
     return f"Preparing: loading {BACKBONE_NAMES[backbone]} and your images…"
 
 
-def status_running(p: nst.Progress) -> str:
-    """Where a run is: step, scale, size, speed, time left, and what it computes on."""
+def status_running(p: nst.Progress, seconds_left: float) -> str:
+    """Where a run is: step, scale, size, speed, time left (`seconds_left`, see `web.time_left`), and what it
+    computes on."""
     scale = f" · scale {p.scale} of {p.scales}" if p.scales > 1 else ""
     return (
         f"**Step {p.step} / {p.total_steps}**{scale} · {p.size[0]}×{p.size[1]} px · "
-        f"{p.iterations_per_second:.1f} it/s · about {duration(p.seconds_left)} left · {p.device} {p.precision}"
+        f"{p.iterations_per_second:.1f} it/s · about {duration(seconds_left)} left · {p.device} {p.precision}"
     )
 
 
@@ -62,3 +63,10 @@ def caption(settings: nst.Settings, paintings: list[str]) -> str:
         f"{' + '.join(paintings)} · {settings.size} px · strength {settings.style_strength:g}{stroke} · "
         f"{settings.steps} steps · seed {settings.seed}"
     )
+
+
+def steps_done(caption_text: str, step: int, total_steps: int) -> str:
+    """A `caption` for a run that ended at `step` of its `total_steps`: "12 of 26 steps", not "26 steps"."""
+    if step >= total_steps:
+        return caption_text
+    return caption_text.replace(f" · {total_steps} steps · ", f" · {step} of {total_steps} steps · ")

@@ -6,9 +6,12 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import gradio as gr
 from PIL import Image
 
 import nst
+
+from .refusals import log_refusal, refused_text
 
 
 def upload_path(payload: dict[str, Any] | None) -> str | None:
@@ -59,3 +62,24 @@ def thumbnail(image: Image.Image, long_side: int) -> Image.Image:
     small = image.copy()
     small.thumbnail((long_side, long_side), Image.Resampling.LANCZOS)
     return small
+
+
+def check_upload(payload: dict[str, Any] | None, what: str) -> tuple[Any, ...]:
+    """An upload as it arrives: refused at once if the run could not use it, rather than at Stylize.
+
+    A refused file leaves its slot (a file that is not an image would show as
+    a broken frame there), the status says why, and an earlier run's result
+    goes too: it would look like the result of the new picture. `what` names
+    the slot ("photo", "painting"). Returns (slot, status, result,
+    before/after, PNG, animation), each skipped for a good upload.
+    """
+    path = upload_path(payload)
+    if path is None:
+        return (gr.skip(),) * 6
+    try:
+        nst.load_image(path)
+    except nst.ImageInputError as error:
+        title = f"Cannot use this {what}"
+        log_refusal(title, error)
+        return None, refused_text(title, error), None, None, None, None
+    return (gr.skip(),) * 6
