@@ -23,7 +23,7 @@ from PIL import Image
 import nst
 from web.agent_tool import paint
 from web.gpu_time import gpu_seconds
-from web.limits import STROKE_RANGE
+from web.limits import MAX_SIZE, STROKE_RANGE
 from web.zerogpu import run_gpu_seconds
 
 from .app_server import IMAGE, serve, submit
@@ -72,7 +72,7 @@ def check_the_one_tool(tools) -> None:
         "photo": "string", "painting": "string", "strength": "number", "size": "integer", "brush_size": "number"
     }
     assert sorted(schema["required"]) == ["painting", "photo"]
-    assert "64 to 1024" in schema["properties"]["size"]["description"]
+    assert "64 to the page's largest" in schema["properties"]["size"]["description"]
     assert tools[0].description.startswith("Repaint a photo in the style of a painting")
 
 
@@ -112,12 +112,14 @@ def test_a_bad_file_is_an_error_the_agent_can_read(monkeypatch):
     monkeypatch.setenv("NST_MCP", "1")
     with serve() as url:
         result = call_tool(url, {"photo": data_uri(make_photo()), "painting": data_uri(b"not an image at all")})
-        too_big = call_tool(url, {"photo": data_uri(make_photo()), "painting": data_uri(make_painting()), "size": 4096})
+        too_big = call_tool(
+            url, {"photo": data_uri(make_photo()), "painting": data_uri(make_painting()), "size": 2 * MAX_SIZE}
+        )
         too_bold = call_tool(
             url, {"photo": data_uri(make_photo()), "painting": data_uri(make_painting()), "brush_size": 40}
         )
     assert result.isError and "not an image we can read" in result.content[0].text
-    assert too_big.isError and "64 to 1024 pixels" in too_big.content[0].text
+    assert too_big.isError and f"64 to {MAX_SIZE} pixels" in too_big.content[0].text
     low, high = STROKE_RANGE
     assert too_bold.isError and f"Brush size (style_scale) goes from {low:g} to {high:g}" in too_bold.content[0].text
 

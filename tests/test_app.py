@@ -22,6 +22,7 @@ from PIL import Image
 import app
 import nst
 import web.estimate
+import web.limits
 import web.pace
 import web.run
 from nst.extractors import build_extractor
@@ -90,6 +91,27 @@ def test_streams_images_then_the_final_one_at_the_requested_size(client, photo_p
     before, after = final[COMPARISON]
     assert Image.open(before).size == Image.open(after).size == (80, 60)
     assert {row[1] for row in final[LOSSES]["data"]} == {"total", "content", "style", "palette", "tv"}
+
+
+def test_a_picture_larger_than_the_page_shows_streams_at_display_size_and_downloads_full_size(
+    client, photo_path, painting_path, monkeypatch
+):
+    """The display side lowered to 64 px: a 128 px run streams and shows 64 px pictures, the PNG download is 128 px,
+    and the session keeps only the display-size picture in memory (the full one is on disk)."""
+    monkeypatch.setattr(web.run, "UPDATE_SECONDS", 0.0)
+    monkeypatch.setattr(web.limits, "DISPLAY_SIDE", 64)
+    outputs = list(submit(client, photo_path, painting_path, size=128, steps=10))
+    streamed = [Image.open(output[IMAGE]).size for output in outputs if output[IMAGE]]
+    final = outputs[-1]
+    assert final[STATUS].startswith("**Done**") and len(streamed) >= 3
+    assert all(size == (64, 48) for size in streamed), streamed
+    with Image.open(final[PNG]) as png:
+        assert png.size == (128, 96) and "nst-recipe" in png.info
+    before, after = final[COMPARISON]
+    assert Image.open(before).size == Image.open(after).size == (64, 48)
+    with Image.open(final[ANIMATION]) as animation:
+        assert animation.size == (64, 48)
+    assert wait_until(lambda: app.ACTIVE_RUNS.count == 0, timeout=30)
 
 
 def test_keyword_call_with_every_other_parameter_at_its_default(client, photo_path, painting_path):

@@ -8,7 +8,7 @@ import pytest
 
 import nst
 from web.form import DEFAULT_FORM, FORM_FIELDS, PRESET_FIELDS, build_settings, form_values, settings_from_form
-from web.limits import STROKE_RANGE
+from web.limits import MAX_SIZE, STROKE_RANGE
 from web.presets import matching_preset, preset_for_backbone, preset_values
 from web.reuse import reuse_settings, within_page_limits
 
@@ -30,8 +30,9 @@ def test_widget_values_become_settings():
                               "1, 2, 3, 4, 5", 0.5, 0.0, "noise", False, 7.0)
     assert (settings.size, settings.steps, settings.style_strength, settings.style_scale) == (256, 50, 2.0, 1.5)
     assert settings.style_layer_weights == (1, 2, 3, 4, 5) and settings.seed == 7 and settings.multiscale is False
-    with pytest.raises(nst.SettingsError, match="1024 pixels"):
-        build_settings("vgg19", "vgg19", 4000, 50, 1, 1, "none", "adam", None, "1,1,1,1,1", 1, 0, "content", True, 0)
+    with pytest.raises(nst.SettingsError, match=f"{MAX_SIZE} pixels"):
+        big = 2 * MAX_SIZE
+        build_settings("vgg19", "vgg19", big, 50, 1, 1, "none", "adam", None, "1,1,1,1,1", 1, 0, "content", True, 0)
     with pytest.raises(nst.SettingsError, match="Content weight needs a number"):
         build_settings("vgg19", "vgg19", 256, 50, 1, 1, "none", "adam", None, "1,1,1,1,1", None, 0, "content", True, 0)
 
@@ -71,9 +72,9 @@ def test_a_recipe_finds_the_preset_that_supplies_what_the_page_does_not_show():
 def test_a_recipe_beyond_the_pages_limits_is_brought_within_them_and_says_so():
     notes: list[str] = []
     low, high = STROKE_RANGE
-    settings = within_page_limits(nst.Settings(size=2048, steps=3000, style_scale=4.0), notes)
-    assert (settings.size, settings.steps, settings.style_scale) == (1024, 1000, high)
-    assert notes == ["Its size of 2048 px is outside this page's 64-1024 px: set to 1024.",
+    settings = within_page_limits(nst.Settings(size=8192, steps=3000, style_scale=4.0), notes)
+    assert (settings.size, settings.steps, settings.style_scale) == (MAX_SIZE, 1000, high)
+    assert notes == [f"Its size of 8192 px is outside this page's 64-{MAX_SIZE} px: set to {MAX_SIZE}.",
                      "Its 3000 steps are outside this page's 10-1000: set to 1000.",
                      f"Its brush size of 4 is outside this page's {low:g}-{high:g}: set to {high:g}."]
     assert within_page_limits(nst.Settings(style_scale=0.1), []).style_scale == low

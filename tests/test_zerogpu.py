@@ -19,7 +19,16 @@ import nst
 import web.run
 import web.zerogpu
 from nst.extractors import build_extractor
-from web.gpu_time import FLOOR_SECONDS, MARGIN, START_SECONDS, deadline_within, expected_seconds, gpu_seconds
+from web.gpu_time import (
+    FLOOR_SECONDS,
+    MARGIN,
+    MOST_SECONDS,
+    START_SECONDS,
+    check_fits,
+    deadline_within,
+    expected_seconds,
+    gpu_seconds,
+)
 from web.run_record import RunRecord
 from web.zerogpu import build_networks, fit_to_gpu, gpu, run_gpu_seconds
 
@@ -126,3 +135,12 @@ def test_networks_built_ahead_are_the_ones_a_run_uses(tmp_path):
     list(web.run.compute(*arguments))
     after = build_extractor.cache_info()
     assert after.misses == before.misses and after.hits > before.hits
+
+
+def test_a_run_one_gpu_request_cannot_hold_is_refused_naming_a_size_that_fits():
+    check_fits(nst.preset("vgg19", size=4096))  # the default plan at the largest GPU size fits
+    too_long = nst.preset("vgg19", size=4096, steps=5000, multiscale=False)
+    with pytest.raises(nst.SettingsError, match=r"Choose (\d+) px or less") as refused:
+        check_fits(too_long)
+    size = int(refused.value.args[0].split("Choose ")[1].split(" px")[0])
+    assert size < 4096 and gpu_seconds(too_long.replace(size=size)) <= MOST_SECONDS

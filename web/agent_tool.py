@@ -75,7 +75,8 @@ def stylize_image(
         painting: the painting whose style to use.
         strength: how much of the painting's palette and texture the result takes; 0.25 keeps the photo's
             colours under painted texture, 1 (the default) takes the painting's palette, 4 its texture throughout.
-        size: long side of the result in pixels, 64 to 1024; the photo's aspect ratio is kept.
+        size: long side of the result in pixels, 64 to the page's largest (2048 on a CPU, 4096 on a GPU);
+            the photo's aspect ratio is kept.
         brush_size: how large the painting's brush strokes come out: 1 (the default) as large as in the painting,
             less for finer strokes, more for bolder ones (a value outside this server's range is refused, naming it).
     Returns:

@@ -22,14 +22,14 @@ from PIL import Image
 
 import nst
 
-from .limits import MAX_SIZE
+from .limits import DISPLAY_SIDE
 from .uploads import thumbnail, upload_path
 
 BRUSH_COLOR = (255, 45, 150)
 BRUSH_OPACITY = 0.45
-# The editor's canvas holds the photo at the largest output the page makes: the mask then
-# has at least the detail the run can use, and a 40 MP upload is not sent back and forth.
-EDITOR_SIDE = MAX_SIZE
+# The editor's canvas holds the photo at display size: a mask is feathered over a percent of
+# the picture (nst.guidance), so it needs no more detail, and a 40 MP upload is not sent back and forth.
+EDITOR_SIDE = DISPLAY_SIDE
 
 EditorValue = dict[str, Any]
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 import math
 
 import nst
+from nst.schedule import plan_stages
 
 from .estimate import megapixel_steps
 
@@ -42,6 +43,9 @@ FINISH_SECONDS = 1.0
 FINISH_SECONDS_PER_MEGAPIXEL = 3.5
 MARGIN = 1.5
 FLOOR_SECONDS = 15
+# The most one ZeroGPU request may hold: about five minutes, as ZeroGPU's maintainers put it
+# (the limit is not documented and may change); a run that needs more is refused, not cut off.
+MOST_SECONDS = 300
 
 
 def finish_seconds(settings: nst.Settings) -> float:
@@ -52,7 +56,7 @@ def finish_seconds(settings: nst.Settings) -> float:
 def expected_seconds(settings: nst.Settings, styles: int = 1, masked: bool = False) -> float:
     """The run's expected time on the GPU, from the worker's start to the last download written."""
     compute = megapixel_steps(settings) * SECONDS_PER_MEGAPIXEL_STEP[settings.backbone]
-    compute += settings.steps * SECONDS_PER_STEP
+    compute += sum(stage.steps for stage in plan_stages(settings, (settings.size, settings.size))) * SECONDS_PER_STEP
     if masked:
         compute *= MASK_FACTOR
     return START_SECONDS + styles * SECONDS_PER_STYLE + compute + finish_seconds(settings)
@@ -61,6 +65,19 @@ def expected_seconds(settings: nst.Settings, styles: int = 1, masked: bool = Fal
 def gpu_seconds(settings: nst.Settings, styles: int = 1, masked: bool = False) -> int:
     """Whole seconds of GPU to ask for: the expected time with a margin, at least the floor."""
     return max(FLOOR_SECONDS, math.ceil(MARGIN * expected_seconds(settings, styles, masked)))
+
+
+def check_fits(settings: nst.Settings, styles: int = 1, masked: bool = False) -> None:
+    """Refuse a run that one GPU request cannot hold, naming the largest size that fits."""
+    if gpu_seconds(settings, styles, masked) <= MOST_SECONDS:
+        return
+    size = settings.size
+    while size > 256 and gpu_seconds(settings.replace(size=size), styles, masked) > MOST_SECONDS:
+        size -= 256
+    raise nst.SettingsError(
+        f"A {settings.size} px picture needs more GPU time than one request here may hold "
+        f"({MOST_SECONDS} s, the downloads included). Choose {size} px or less."
+    )
 
 
 def deadline_within(settings: nst.Settings, granted: float) -> float:

@@ -8,7 +8,16 @@ from __future__ import annotations
 
 import os
 
-MIN_SIZE, MAX_SIZE = 64, 1024
+import torch
+
+MIN_SIZE = 64
+# The largest picture the page offers is what its hardware finishes within the deadline
+# (BENCHMARKS.md, Print size): on a GPU 4096 px, on a 2-core CPU 2048 px (about 20 s with
+# native bf16, about 90 s in fp32; tiles keep its memory within the budget either way).
+# NST_MAX_SIZE sets another. Pictures larger than DISPLAY_SIDE are shown at that size while
+# they form; the full-size PNG is the download.
+GPU_MAX_SIZE, CPU_MAX_SIZE = 4096, 2048
+DISPLAY_SIDE = 1024
 MIN_STEPS, MAX_STEPS = 10, 1000
 # The brush size (the library's `style_scale`: the painting is resized to this times the
 # picture's long side before its statistics are taken, so larger means broader strokes).
@@ -40,6 +49,15 @@ def env_number(name: str, default: float) -> float:
     if not value > 0:
         raise ValueError(f"{name} must be positive, got {text!r}.")
     return value
+
+
+def largest_size() -> int:
+    """The page's largest output (NST_MAX_SIZE, else by the hardware it runs on)."""
+    default = GPU_MAX_SIZE if torch.cuda.is_available() else CPU_MAX_SIZE
+    return int(env_number("NST_MAX_SIZE", default))
+
+
+MAX_SIZE = largest_size()
 
 
 def deadline() -> float:

@@ -49,13 +49,15 @@ def update(record: RunRecord, status: str, *, finished: bool = False) -> tuple[A
 
     The image is the newest frame's file, which Gradio serves from where it
     lies; the finished update shows the result PNG itself, so that the
-    result's own download button hands out the picture with its recipe too.
+    result's own download button hands out the picture with its recipe too,
+    or, for a picture larger than the page shows, a copy at display size
+    beside the full-size PNG in the downloads.
     """
     if not finished:
         return str(record.frames[-1]), status, record.plot(), gr.skip(), gr.skip(), gr.skip(), record
     record.finished = True
     png, animation = record.downloads()
-    return png, status, record.plot(), record.before_after(), png, animation, record
+    return record.shown(), status, record.plot(), record.before_after(), png, animation, record
 
 
 def refused(error: nst.NSTError, title: str, history: History) -> tuple[Any, ...]:
@@ -144,10 +146,10 @@ def stylize(
             )
             content_image, style_images = load_inputs(content, paintings)
             mask_image, second_paintings = load_regions(mask, mask_style)
+            settings = fit_to_gpu(settings, styles=len(style_images), masked=mask_image is not None)
         except nst.NSTError as error:
             yield refused(error, "Cannot start", history)
             raise refusal(error, "Cannot start") from error
-        settings = fit_to_gpu(settings, styles=len(style_images), masked=mask_image is not None)
         record = RunRecord.start(
             new_run_folder(session), thumbnail(content_image, settings.size), settings.seed,
             recipe=make_recipe(
@@ -227,4 +229,4 @@ def stop(record: RunRecord | None, history: History | None, request: gr.Request 
     if files is None:
         return ("**Stopped** before the first image.", *(gr.skip(),) * 5)
     png, animation = files
-    return status_stopped(record.last), png, record.before_after(), png, animation, remember(record, history)
+    return status_stopped(record.last), record.shown(), record.before_after(), png, animation, remember(record, history)

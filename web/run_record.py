@@ -26,6 +26,8 @@ import nst
 from nst.animation import save_animation
 from nst.recipe import save_png
 
+from .display import display_array, for_display, larger_than_shown
+
 # The animation keeps at most this many frames (evenly thinned), so a run's files stay bounded.
 MAX_FRAMES = 60
 # Frames this recent are never deleted by thinning: the page may not have fetched them yet.
@@ -97,7 +99,7 @@ class RunRecord:
         recent few, which the page may still be fetching).
         """
         path = self.folder / f"frame-{progress.step:05d}.png"
-        progress.to_pil().save(path)
+        for_display(progress.to_pil()).save(path)
         self.frames.append(path)
         self.framed_step = progress.step
         if len(self.frames) > MAX_FRAMES:
@@ -122,12 +124,23 @@ class RunRecord:
         self.add_frame(self.last)
 
     def before_after(self) -> tuple[str, str]:
-        """The photo and the latest result at the same size, as files, for the comparison slider."""
+        """The photo and the latest result at the same (display) size, as files, for the comparison slider."""
         before = self.folder / "before.png"
-        with Image.open(self.folder / "photo.png") as photo:
-            height, width = self.last.image.shape[:2]
-            photo.resize((width, height), Image.Resampling.LANCZOS).save(before)
-        return str(before), self.downloads()[0]
+        shown = self.shown()
+        with Image.open(self.folder / "photo.png") as photo, Image.open(shown) as result:
+            photo.resize(result.size, Image.Resampling.LANCZOS).save(before)
+        return str(before), shown
+
+    def shown(self) -> str:
+        """The result as the page shows it: the PNG itself, or a copy at display size when it is larger."""
+        png = Path(self.downloads()[0])
+        with Image.open(png) as image:
+            if not larger_than_shown(image.size):
+                return str(png)
+            shown = self.folder / "shown.png"
+            if not shown.exists() or shown.stat().st_mtime < png.stat().st_mtime:
+                for_display(image.convert("RGB")).save(shown)
+        return str(shown)
 
     def plot(self) -> pd.DataFrame | None:
         """The losses so far; None until there are some (an empty table leaves Gradio's chart blank)."""
@@ -143,13 +156,15 @@ class RunRecord:
                 animation = self.folder / "stylized-progress.webp"
                 save_png(self.last.to_pil(), png, self.recipe)
                 frames = [Image.open(path) for path in self.frames]
-                newest = [] if self.framed_step == self.last.step else [self.last.to_pil()]
+                newest = [] if self.framed_step == self.last.step else [for_display(self.last.to_pil())]
                 try:
                     save_animation([*frames, *newest], animation)
                 finally:
                     for frame in frames:
                         frame.close()
                 self.saved = (self.last.step, str(png), str(animation))
+                # The full-size picture is on disk now; the session keeps it at display size only.
+                self.last = dataclasses.replace(self.last, picture=display_array(self.last.image))
             return self.saved[1], self.saved[2]
 
     def discard(self) -> None:

@@ -37,7 +37,7 @@ import nst
 from nst.extractors import BACKBONES
 from nst.network import load_network
 
-from .gpu_time import deadline_within, gpu_seconds
+from .gpu_time import check_fits, deadline_within, gpu_seconds
 
 ON_ZEROGPU = spaces is not None and SpacesConfig.zero_gpu
 
@@ -74,6 +74,7 @@ def fit_to_gpu(settings: nst.Settings, styles: int = 1, masked: bool = False) ->
     """
     if not ON_ZEROGPU:
         return settings
+    check_fits(settings, styles, masked)
     inside = deadline_within(settings, gpu_seconds(settings, styles, masked))
     limit = inside if settings.deadline is None else min(settings.deadline, inside)
     return dataclasses.replace(settings, deadline=limit)
