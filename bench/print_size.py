@@ -33,6 +33,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+import torch
 from common import EXAMPLES, OUT, ROOT, in_child, loads, serve_child, table
 from measures import Measures
 from PIL import Image, ImageDraw
@@ -65,12 +66,15 @@ def worker(spec: dict) -> dict:
         side = min(photo.size)
         photo = photo.crop((0, 0, side, side))
     settings = Settings(**spec["settings"])
+    # The unit in the same process, just before: a shared machine's speed changes over an hour.
+    unit = vgg_unit(3)
     started = time.perf_counter()
     *_, progress = stylize(photo, load_image(spec["painting"]), settings)
     seconds = time.perf_counter() - started
     Image.fromarray(progress.image).save(spec["out"])
     return {
         "seconds": seconds,
+        "units": seconds / unit,
         "steps": progress.step,
         "size": list(progress.size),
         "peak_gb": peak_gb(),
@@ -113,23 +117,38 @@ def memory_rows(photo: Path, painting: Path, folder: Path, quick: bool) -> list[
     return rows
 
 
-def print_size_section(photos: Path, quick: bool) -> str:
+PARTS = ("memory", "pairs", "tiles")
+
+
+def print_size_section(photos: Path, quick: bool, parts: tuple[str, ...] = PARTS) -> str:
     folder = OUT / "print_size"
     folder.mkdir(parents=True, exist_ok=True)
     pairs = [(EXAMPLES / p, EXAMPLES / s) for p, s in QUICK_PAIRS] if quick else [
         (photos / p, EXAMPLES / s) for p, s in PAIRS
     ]
     viewing, sizes = (256, (256, 512)) if quick else (1024, (2048, 4096))
-    unit = vgg_unit(3)
-    text = [f"Load average at the start: {loads()}. VGG unit (one VGG-19 forward and backward at "
-            f"{UNIT_SIZE[0]}x{UNIT_SIZE[1]}, this process): {unit:.2f} s."]
+    text = [f"Load average at the start: {loads()}; torch threads: {torch.get_num_threads()}. Times are also "
+            f"given in VGG units (one VGG-19 forward and backward at {UNIT_SIZE[0]}x{UNIT_SIZE[1]}, in the precision "
+            "the run uses), measured in each run's own process just before it: they hold across a shared "
+            "machine's changing load."]
 
-    print("1. memory of the largest pictures", flush=True)
-    rows = memory_rows(*pairs[0], folder, quick)
-    text.append("### Memory of the largest pictures (shortened plan: 8 steps, then 2 at each larger size)\n\n"
-                + table(["picture", "precision", "steps", "peak RSS GB", "seconds"], rows))
+    if "memory" in parts:
+        print("1. memory of the largest pictures", flush=True)
+        rows = memory_rows(*pairs[0], folder, quick)
+        text.append("### Memory of the largest pictures (shortened plan: 8 steps, then 2 at each larger size)\n\n"
+                    + table(["picture", "precision", "steps", "peak RSS GB", "seconds"], rows))
+    if "pairs" in parts:
+        text.append(pairs_section(pairs, folder, viewing, sizes))
+    if "tiles" in parts:
+        text.append(tiles_section(pairs[0], folder, viewing, sizes))
+    text.append(f"Load average at the end: {loads()}.")
+    return "\n\n".join(text)
 
-    print("2-4. the pairs at every size", flush=True)
+
+def pairs_section(pairs: list[tuple[Path, Path]], folder: Path, viewing: int, sizes: tuple[int, int]) -> str:
+    """Time at the largest size, quality at viewing size for every size, and the crops of each pair."""
+
+    print("2. the pairs at every size", flush=True)
     quality_rows, time_rows, made = [], [], {}
     for photo, painting in pairs:
         name = photo.stem
@@ -150,35 +169,42 @@ def print_size_section(photos: Path, quick: bool) -> str:
             if size == sizes[-1]:
                 width, height = result["size"]
                 time_rows.append([name, f"{width}x{height}", result["steps"], f"{result['seconds']:.0f}",
-                                  f"{result['seconds'] / unit:.0f}", f"{result['peak_gb']:.1f}"])
+                                  f"{result['units']:.0f}", f"{result['peak_gb']:.1f}"])
         made[name] = (photo, base_path, folder / f"{name}-{sizes[-1]}.png")
-    text.append("### Time of the default plan at the largest size\n\n"
-                + table(["photo", "picture", "steps", "seconds", "VGG units", "peak RSS GB"], time_rows))
-    text.append(f"### The painting at viewing size ({viewing} px), against the {viewing} px run\n\n"
-                + table(["photo", "made at", "gram", "colour", "structure", "gram -", "colour -", "structure -",
-                         "seconds"], quality_rows))
+    sheet = crops_sheet(made, ROOT / "docs" / "print-size-crops.png")
+    return "\n\n".join([
+        "### Time of the default plan at the largest size\n\n"
+        + table(["photo", "picture", "steps", "seconds", "VGG units", "peak RSS GB"], time_rows),
+        f"### The painting at viewing size ({viewing} px), against the {viewing} px run\n\n"
+        + table(["photo", "made at", "gram", "colour", "structure", "gram -", "colour -", "structure -", "seconds"],
+                quality_rows),
+        f"Crops: `{sheet.relative_to(ROOT)}`.",
+    ])
 
+
+def tiles_section(pair: tuple[Path, Path], folder: Path, viewing: int, sizes: tuple[int, int]) -> str:
+    """The same plan tiled and untiled at two sizes: how alike, how much slower, and crops across tile borders."""
     print("3. tiles against no tiles", flush=True)
     tile_rows = []
-    photo, painting = pairs[0]
+    photo, painting = pair
     for size, tile in ((viewing, viewing // 4), (sizes[0], sizes[0] // 4)):
         whole = run(photo, painting, folder / f"whole-{size}.png", size=size)
         tiled = run(photo, painting, folder / f"tiled-{size}.png", size=size, tile=tile)
         a = np.asarray(Image.open(folder / f"whole-{size}.png"))
         b = np.asarray(Image.open(folder / f"tiled-{size}.png"))
         tile_rows.append([size, tile, f"{psnr(a, b):.1f}", int(np.abs(a.astype(int) - b.astype(int)).max()),
-                          f"{whole['seconds']:.0f}", f"{tiled['seconds']:.0f}",
-                          f"{tiled['seconds'] / whole['seconds']:.2f}"])
-    text.append("### Tiles against no tiles (the same plan; tiles forced to a quarter of the long side)\n\n"
-                + table(["size", "tile", "PSNR dB", "largest difference", "whole s", "tiled s", "tiled / whole"],
-                        tile_rows))
-    sheet = crops_sheet(made, folder / f"tiled-{sizes[0]}.png", folder / f"whole-{sizes[0]}.png", sizes[0] // 4)
-    text.append(f"Crops: `{sheet.relative_to(ROOT)}`. Load average at the end: {loads()}.")
-    return "\n\n".join(text)
+                          f"{whole['units']:.0f}", f"{tiled['units']:.0f}", f"{tiled['units'] / whole['units']:.2f}"])
+    sheet = border_sheet(folder / f"tiled-{sizes[0]}.png", folder / f"whole-{sizes[0]}.png", sizes[0] // 4)
+    return (
+        "### Tiles against no tiles (the same plan; tiles forced to a quarter of the long side)\n\n"
+        + table(["size", "tile", "PSNR dB", "largest difference", "whole, units", "tiled, units", "tiled / whole"],
+                tile_rows)
+        + f"\n\nCrops across tile borders: `{sheet.relative_to(ROOT)}`."
+    )
 
 
-def crops_sheet(made: dict[str, tuple[Path, Path, Path]], tiled: Path, whole: Path, tile: int) -> Path:
-    """1:1 crops: the largest result, the viewing-size result enlarged, the photo; and tiled against whole."""
+def crops_sheet(made: dict[str, tuple[Path, Path, Path]], path: Path) -> Path:
+    """1:1 crops from the middle of each pair's largest result, the viewing-size result enlarged, and the photo."""
     rows = []
     for photo, base, largest in made.values():
         big = Image.open(largest).convert("RGB")
@@ -187,22 +213,27 @@ def crops_sheet(made: dict[str, tuple[Path, Path, Path]], tiled: Path, whole: Pa
         enlarged = Image.open(base).convert("RGB").resize(big.size, Image.Resampling.BICUBIC)
         source = load_image(photo, max_pixels=200_000_000).resize(big.size, Image.Resampling.LANCZOS)
         rows.append([big.crop(box), enlarged.crop(box), source.crop(box)])
+    return save_sheet(rows, [("largest, 1:1", "viewing size, enlarged", "photo")] * len(rows), path)
+
+
+def border_sheet(tiled: Path, whole: Path, tile: int) -> Path:
+    """1:1 crops about a point where four tile cores meet: tiled, untiled, and their difference magnified."""
     a, b = Image.open(tiled).convert("RGB"), Image.open(whole).convert("RGB")
-    # A crop centred on a corner where four tiles meet (the cores' borders fall near multiples of the tile).
-    corner = (min(a.width, a.height) // 2 // 8) * 8
-    box = (corner - CROP // 2, corner - CROP // 2, corner + CROP // 2, corner + CROP // 2)
+    corner = (tile // 8) * 8  # near the first cores' far corner (cores are about `tile` px, on the 8 px grid)
+    box = (max(0, corner - CROP // 2), max(0, corner - CROP // 2), corner + CROP // 2, corner + CROP // 2)
     difference = Image.fromarray(np.clip(np.abs(np.asarray(a, int) - np.asarray(b, int)) * 8, 0, 255).astype(np.uint8))
-    rows.append([a.crop(box), b.crop(box), difference.crop(box)])
+    labels = [(f"tiled ({tile} px tiles)", "untiled", "difference x8")]
+    return save_sheet([[a.crop(box), b.crop(box), difference.crop(box)]], labels, ROOT / "docs" / "tile-borders.png")
+
+
+def save_sheet(rows: list[list[Image.Image]], labels: list[tuple[str, ...]], path: Path) -> Path:
     sheet = Image.new("RGB", (3 * CROP + 40, len(rows) * (CROP + 24) + 10), "white")
     draw = ImageDraw.Draw(sheet)
-    labels = [("largest, 1:1", "viewing size, enlarged", "photo")] * (len(rows) - 1)
-    labels.append((f"tiled ({tile} px tiles)", "untiled", "difference x8"))
     for r, (row, names) in enumerate(zip(rows, labels, strict=True)):
         for c, (crop, label) in enumerate(zip(row, names, strict=True)):
             x, y = 10 + c * (CROP + 10), 5 + r * (CROP + 24)
             draw.text((x, y), label, fill="black")
             sheet.paste(crop, (x, y + 16))
-    path = ROOT / "docs" / "print-size-crops.png"
     sheet.save(path)
     return path
 
@@ -211,10 +242,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--photos", type=Path, help="a folder with the study's photographs (see above)")
     parser.add_argument("--quick", action="store_true", help="small sizes on the example photos")
+    parser.add_argument("--only", default=",".join(PARTS), help=f"comma-separated subset of {', '.join(PARTS)}")
     args = parser.parse_args()
     if not args.quick and (args.photos is None or not all((args.photos / p).is_file() for p, _ in PAIRS)):
         sys.exit(f"--photos must be a folder holding {', '.join(p for p, _ in PAIRS)} (see --help)")
-    print(print_size_section(args.photos, args.quick))
+    print(print_size_section(args.photos, args.quick, tuple(args.only.split(","))))
 
 
 if __name__ == "__main__" and not serve_child(worker):
