@@ -26,6 +26,7 @@ memory (VmHWM) is its own. It prints:
 from __future__ import annotations
 
 import argparse
+import collections
 import math
 import resource
 import sys
@@ -69,7 +70,8 @@ def worker(spec: dict) -> dict:
     # The unit in the same process, just before: a shared machine's speed changes over an hour.
     unit = vgg_unit(3)
     started = time.perf_counter()
-    *_, progress = stylize(photo, load_image(spec["painting"]), settings)
+    # Only the last record is kept, as the page and the command line keep only the newest.
+    (progress,) = collections.deque(stylize(photo, load_image(spec["painting"]), settings), maxlen=1)
     seconds = time.perf_counter() - started
     Image.fromarray(progress.image).save(spec["out"])
     return {

@@ -25,7 +25,7 @@ from .palette_hold import PaletteHold
 from .schedule import VIEWING_SIZE, Stage
 from .settings import Settings
 from .targets import blended_grams, style_grams
-from .tiles import Tile
+from .tiles import Tile, tiled_features
 
 # Largest style image fed to the network; beyond it style features only cost memory.
 MAX_STYLE_SIDE = 2048
@@ -75,8 +75,12 @@ def references_for(
         second = paintings_at(settings, network, paintings.others, photo, seen, side)
         others = grams(settings, network, second, paintings.others_blend, layers.style)
     tiles = tiles_for(settings, network, stage.size, [*layers.content, *layers.style], layers.content)
-    with torch.no_grad():
-        features = network.features(start if settings.content_target == "repainted" else seen, layers.content)
+    held = start if settings.content_target == "repainted" else seen
+    if tiles:
+        features = tiled_features(network, held, layers.content, tiles)
+    else:
+        with torch.no_grad():
+            features = network.features(held, layers.content)
     # In tiles, where the picture is large, the content targets stay as the network made them
     # (bf16 halves them); each tile reads its part in float32, as the untiled terms read the whole.
     kept = {name: features[name] if tiles else features[name].float() for name in layers.content}

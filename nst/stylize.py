@@ -137,15 +137,17 @@ def descend(parts: Parts, clock: Clock, records: Records, start_image: Image.Ima
     losses: dict[str, float] = {}
     try:
         for index, stage in enumerate(parts.plan):
-            # What this stage compares the picture with, and what it minimises.
-            coarser, references = references, parts.references(stage, references)
+            # What this stage compares the picture with, and what it minimises. (Of the previous
+            # stage's references only the start is kept: at print size each holds gigabytes.)
+            coarser_start = None if references is None else references.start
+            references = parts.references(stage, references)
             objective = parts.objective(stage, references)
             # Where it starts: the run's first picture, or the previous stage's carried to this size.
             if image is None:
                 image = canvas.first(references.photo, references.start, start_image)
                 clock.set_up()
             else:
-                image = canvas.carry(image, coarser.start, references.start)
+                image = canvas.carry(image, coarser_start, references.start)
             descent = Descent(settings, image, descent)
             reach = reach_factor(settings, stage.kind)
             clock.begin_stage()

@@ -14,11 +14,14 @@ picture's.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
+import torch
 from torch import Tensor, nn
 
 from .feature_extractor import FeatureExtractor
+from .network import Network
 
 
 @dataclass(frozen=True)
@@ -147,3 +150,25 @@ def _cuts(length: int, tile: int, align: int) -> list[int]:
         if cut > cuts[-1] and cut < length:
             cuts.append(cut)
     return [*cuts, length]
+
+
+def tiled_features(network: Network, image: Tensor, layers: Sequence[str], tiles: list[Tile]) -> dict[str, Tensor]:
+    """`image`'s features at `layers`, computed tile by tile without gradients: the whole picture's, to rounding.
+
+    A large picture's content targets: computed whole, the first layers'
+    activations alone would hold several gigabytes at 4096 px.
+    """
+    extractor = network.extractor
+    size = (image.shape[3], image.shape[2])
+    whole: dict[str, Tensor] = {}
+    with torch.no_grad():
+        for tile in tiles:
+            features = network.features(tile.cut(image), list(layers))
+            for name in layers:
+                stride = layer_reach(extractor, name).stride
+                own = tile.own(features[name], stride)
+                if name not in whole:
+                    shape = (1, own.shape[1], *layer_shape(extractor, name, size))
+                    whole[name] = own.new_empty(shape).contiguous(memory_format=torch.channels_last)
+                whole[name][(..., *tile.grid(stride))] = own
+    return whole

@@ -11,7 +11,7 @@ from nst.network import load_network
 from nst.schedule import SHAPES, WHOLE, Stage
 from nst.stylize import prepare
 from nst.tiled import TiledObjective
-from nst.tiles import layer_reach, layer_shape, plan_tiles
+from nst.tiles import layer_reach, layer_shape, plan_tiles, tiled_features
 
 from .factories import make_half_mask, make_painting, make_photo
 
@@ -100,3 +100,16 @@ def test_a_run_forced_into_tiles_paints_the_untiled_picture():
     error = np.mean((whole.image.astype(np.float64) - tiled.image.astype(np.float64)) ** 2)
     assert 10 * np.log10(255**2 / max(error, 1e-12)) > 45
     assert tiled.image.shape == whole.image.shape == (136, 200, 3)
+
+
+def test_features_computed_tile_by_tile_are_the_whole_pictures():
+    """A large picture's content targets are computed in tiles: the same tensors as the whole picture's."""
+    network = load_network(Settings(precision="fp32"))
+    image = torch.rand(1, 3, 301, 517, generator=torch.Generator().manual_seed(1))
+    tiles = plan_tiles((517, 301), 128, layer_reach(network.extractor, "relu4_2").radius, 8)
+    tiled = tiled_features(network, image, ["relu2_2", "relu4_2"], tiles)
+    with torch.no_grad():
+        whole = network.features(image, ["relu2_2", "relu4_2"])
+    for name in ("relu2_2", "relu4_2"):
+        assert tiled[name].shape == whole[name].shape
+        assert torch.allclose(tiled[name], whole[name], rtol=1e-5, atol=1e-3), name
