@@ -43,7 +43,6 @@ from .errors import NSTError
 from .images import ImageSource, as_image, as_list
 from .progress import Progress
 from .settings import Settings
-from .video import ClipInputError, read_recipe_tag
 
 CHUNK = "nst-recipe"
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -172,6 +171,10 @@ def png_recipe_text(path: Path) -> str:
 
 def mp4_recipe_text(path: Path) -> str:
     """The text of the recipe tag, read from the MP4's header without decoding its frames."""
+    # Imported here: PyAV costs every start of the library, the command line and the page
+    # about 50 ms and 40 MB, and only clips need it.
+    from .video import ClipInputError, read_recipe_tag
+
     try:
         text = read_recipe_tag(path)
     except ClipInputError as error:
