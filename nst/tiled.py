@@ -43,7 +43,8 @@ class WithGradient(torch.autograd.Function):
     @staticmethod
     def backward(ctx: torch.autograd.function.FunctionCtx, grad: Tensor) -> tuple[Tensor, None, None]:
         (gradient,) = ctx.saved_tensors
-        return gradient * grad, None, None
+        # In place: the gradient is this evaluation's own, and a copy would be one more full-size picture.
+        return gradient.mul_(grad), None, None
 
 
 class TiledObjective:
