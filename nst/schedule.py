@@ -79,6 +79,22 @@ def plan_stages(settings: Settings, content_size: tuple[int, int]) -> list[Stage
     return [*whole_scales(settings, content_size, sides, coarse), *finishing, Stage(output, finish - texture, SHAPES)]
 
 
+def later_frame_plan(settings: Settings, first: list[Stage]) -> list[Stage]:
+    """The stages of a video frame after the first, whose run was planned as `first`.
+
+    It starts from the previous result carried along the motion: a painting
+    at the output size already, with the large strokes in place. So it skips
+    the coarse scales and takes `later_steps` at the output size, shared
+    between texture and shape stages as the first frame's were.
+    """
+    output, steps = first[-1], settings.later_steps
+    if output.kind == WHOLE:
+        return [Stage(output.size, steps)]
+    texture = min(steps - 1, round(steps * settings.texture_share))
+    finishing = [Stage(output.size, texture, TEXTURE)] if texture > 0 else []
+    return [*finishing, Stage(output.size, steps - texture, SHAPES)]
+
+
 def whole_scales(settings: Settings, content_size: tuple[int, int], sides: list[int], steps: int) -> list[Stage]:
     """Scales at long sides `sides` counting every layer, `steps` shared as (output / side) ^ coarse_bias."""
     counts = share(steps, [(settings.size / side) ** settings.coarse_bias for side in sides])
