@@ -153,7 +153,7 @@ def stylize_clip(
             index += 1
     finally:
         frames.close()
-        if torch.cuda.is_available():
+        if first is not None and first.network.device.type == "cuda":
             torch.cuda.empty_cache()
 
 
