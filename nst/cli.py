@@ -1,5 +1,11 @@
 """Command line: `python -m nst CONTENT STYLE [STYLE ...] -o OUT.png` (STYLE optional with a painting's preset).
 
+A video as CONTENT (MP4, WebM, MOV, or an animated GIF or WebP) is restyled
+frame by frame, steadily (`nst.clip`), into `-o OUT.mp4` (or .gif, .webp): the
+frame rate kept, the sound kept in MP4, the recipe in the MP4's tag and in
+the first frame's PNG beside it (OUT.png; its "photo" is that first frame).
+Ctrl-C keeps the frames made so far as a playable clip.
+
 Options mirror the settings; only the ones given override the chosen preset,
 or the recipe read with --recipe (from a PNG nst wrote, or a JSON file), so a
 picture can be remade exactly and then varied one option at a time. Every PNG
@@ -12,6 +18,7 @@ a diverged run, a deadline or Ctrl-C still writes the last good image.
 from __future__ import annotations
 
 import argparse
+import json
 import math
 import sys
 import time
@@ -20,17 +27,21 @@ from pathlib import Path
 from PIL import Image
 
 from .animation import FORMATS, save_animation
+from .clip import stylize_clip
 from .errors import NSTError, RunFailedError
 from .extractors import BACKBONES
 from .interrupt import ctrl_c_requests_stop
 from .presets import PRESETS, preset, preset_painting
 from .recipe import differences, make_recipe, read_recipe, save_png, settings_from_recipe
-from .settings import COLOR_MODES, DEVICES, FIELDS, INITS, OPTIMIZERS, PRECISIONS, WEIGHTINGS
+from .settings import COLOR_MODES, DEVICES, FIELDS, INITS, OPTIMIZERS, PRECISIONS, WEIGHTINGS, Settings
 from .stylize import Progress, stylize
+from .video import ClipWriter, open_clip
 
 EXIT_BAD_INPUT = 1
 EXIT_RUN_FAILED = 3
 EXIT_INTERRUPTED = 130
+# What is read as a clip rather than a picture: video containers always, GIF and WebP when animated.
+VIDEO_SUFFIXES = {".mp4", ".m4v", ".mov", ".webm", ".mkv", ".avi"}
 
 
 def floats(text: str) -> tuple[float, ...]:
@@ -106,7 +117,13 @@ def build_parser() -> argparse.ArgumentParser:
     multiscale.add_argument("--no-multiscale", dest="multiscale", action="store_false")
     parser.add_argument("--device", choices=DEVICES)
     parser.add_argument("--precision", choices=PRECISIONS)
-    parser.add_argument("--deadline", type=float, help="stop after this many seconds, keeping the image so far")
+    parser.add_argument("--deadline", type=float,
+                        help="stop after this many seconds, keeping the image (or the clip's frames) so far")
+    parser.add_argument("--later-steps", type=int, help="clips: steps of each frame after the first (default 4)")
+    parser.add_argument("--later-rate", type=float,
+                        help="clips: learning rate of the later frames, as a share of the first's (default 0.5)")
+    parser.add_argument("--temporal-weight", type=float,
+                        help="clips: how strongly each frame holds to the one before, carried along the motion")
     parser.add_argument("--save-every", nargs=2, metavar=("N", "DIR"), help="save every N-th step's image into DIR")
     parser.add_argument("--animation", help="write the run's progress as an animation (.gif or .webp)")
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
@@ -121,15 +138,17 @@ class ProgressBar:
         self.tty = sys.stderr.isatty()
         self.last_line = 0.0
 
-    def show(self, p: Progress) -> None:
+    def show(self, p: Progress, frame: str = "", seconds_left: float | None = None) -> None:
+        """`p`'s bar; a clip's frames each have theirs, prefixed with `frame`, with the clip's `seconds_left`."""
         if not self.enabled:
             return
         width = 24
         filled = round(width * p.step / p.total_steps)
+        left = p.seconds_left if seconds_left is None else seconds_left
         line = (
-            f"[{'#' * filled}{'.' * (width - filled)}] {p.step}/{p.total_steps} "
+            f"{frame}[{'#' * filled}{'.' * (width - filled)}] {p.step}/{p.total_steps} "
             f"scale {p.scale}/{p.scales} {p.size[0]}x{p.size[1]}  {p.iterations_per_second:.1f} it/s  "
-            f"{p.seconds_left:.0f}s left  loss {p.losses.get('total', float('nan')):.3g}"
+            f"{left:.0f}s left  loss {p.losses.get('total', float('nan')):.3g}"
         )
         if self.tty:
             sys.stderr.write("\r" + line + "\x1b[K")
@@ -196,6 +215,8 @@ def run(args: argparse.Namespace) -> int:
         settings = settings.replace(yield_every=math.gcd(save_every, settings.yield_every))
     output = Path(args.output)
     check_writable(output)
+    if is_clip(Path(args.content)):
+        return run_clip(args, settings, styles, output, wanted)
     if args.animation:
         animation = Path(args.animation)
         check_writable(animation)
@@ -250,4 +271,61 @@ def run(args: argparse.Namespace) -> int:
             f"Saved {output} ({last.size[0]}x{last.size[1]}) after {last.step} steps in {last.elapsed:.1f}s{note}.",
             file=sys.stderr,
         )
+    return 0
+
+
+def is_clip(path: Path) -> bool:
+    """Whether CONTENT is a clip: a video container, or a GIF or WebP with more than one frame."""
+    suffix = path.suffix.lower()
+    if suffix in VIDEO_SUFFIXES:
+        return True
+    if suffix not in (".gif", ".webp") or not path.is_file():
+        return False
+    try:
+        with Image.open(path) as image:
+            return bool(getattr(image, "is_animated", False))
+    except OSError:
+        return False  # not a picture either: reading it as one says what is wrong
+
+
+def run_clip(args: argparse.Namespace, settings: Settings, styles: list[str], output: Path, wanted: dict | None) -> int:
+    """CONTENT is a clip: restyle it into OUTPUT, the first frame's PNG beside it; Ctrl-C keeps the frames so far."""
+    for option, given in (("--init-image", args.init_image), ("--save-every", args.save_every),
+                          ("--animation", args.animation)):
+        if given:
+            raise NSTError(f"{option} is for pictures; a clip's frames each start from the one before.")
+    clip = open_clip(args.content)
+    frames = clip.frames()
+    first_frame = Image.fromarray(next(frames))
+    frames.close()
+    recipe = make_recipe(settings, first_frame, styles, mask=args.mask, mask_paintings=args.mask_style)
+    for note in differences(wanted, recipe) if wanted else ():
+        print(f"note: {note}", file=sys.stderr)
+    poster = output.with_suffix(".png")
+    bar = ProgressBar(not args.quiet)
+    with ClipWriter(output, clip.fps, audio_from=clip, recipe=json.dumps(recipe, separators=(",", ":"))) as writer:
+        records = stylize_clip(clip, styles, settings, writer=writer, mask=args.mask, mask_styles=args.mask_style)
+        try:
+            with ctrl_c_requests_stop() as ctrl_c:
+                for record in records:
+                    bar.show(record.run, f"frame {record.frame + 1}/{record.frames} ", record.seconds_left)
+                    if record.frame == 0 and record.run.done:
+                        save_png(record.run.to_pil(), poster, recipe)
+                    if ctrl_c.requested and not record.done:
+                        raise KeyboardInterrupt
+        except RunFailedError as error:
+            print(f"\nerror: {error}", file=sys.stderr)
+            print(f"The {writer.frames_written} frames made before it were saved to {output}.", file=sys.stderr)
+            return EXIT_RUN_FAILED
+        except KeyboardInterrupt:
+            kept = f"the {writer.frames_written} frames made were saved to {output}" if writer.frames_written else (
+                "no frame was finished, so nothing was saved")
+            print(f"\nInterrupted; {kept}.", file=sys.stderr)
+            return EXIT_INTERRUPTED
+        finally:
+            records.close()
+    if not args.quiet:
+        note = " (deadline reached)" if record.stop_reason == "deadline" else ""
+        print(f"Saved {output} ({writer.frames_written} frames at {float(clip.fps):g} fps) and its first frame "
+              f"{poster}{note}.", file=sys.stderr)
     return 0

@@ -74,10 +74,14 @@ class Clock:
         """Every `yield_every` steps and after the first (whoever watches sees a picture at once), not the last."""
         return (self.step % self.settings.yield_every == 0 or self.step == 1) and self.step < self.total_steps
 
+    @property
+    def rate(self) -> float:
+        """Seconds per unit of work measured so far (each stage's first step only while there is nothing else)."""
+        return self.timed_seconds / self.timed_work if self.timed_work > 0 else self.first_rate
+
     def seconds_left(self) -> float:
         """The work still planned at the seconds per unit of work measured so far."""
-        rate = self.timed_seconds / self.timed_work if self.timed_work > 0 else self.first_rate
-        return max(0.0, self.work_left) * rate
+        return max(0.0, self.work_left) * self.rate
 
     @property
     def steps_per_second(self) -> float:

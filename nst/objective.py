@@ -2,9 +2,11 @@
 
 Content terms hold the photo's features, style terms the paintings' Gram
 matrices (per region under a mask), total variation smooths, the palette
-hold keeps the colours, and a mask's keep term holds the unstyled region to
-the photo. The weights are the settings' own made size-invariant here, so
-the look is the same at every working size. Calling the objective runs the
+hold keeps the colours, a mask's keep term holds the unstyled region to
+the photo, and a video frame's temporal term holds it to the previous
+frame's result carried along the motion (`nst.temporal`). The weights are
+the settings' own made size-invariant here, so the look is the same at
+every working size. Calling the objective runs the
 network once, forward, and returns the total and each term for reporting.
 """
 
@@ -23,6 +25,7 @@ from .palette_hold import PaletteHold
 from .references import References
 from .schedule import Stage, size_factor
 from .settings import Settings
+from .temporal import Temporal
 
 
 @dataclass
@@ -40,6 +43,7 @@ class Objective:
     normalize_gram: bool
     regions: guidance.Regions | None = None
     hold: PaletteHold | None = None
+    temporal: Temporal | None = None
 
     def __call__(self, image: Tensor) -> tuple[Tensor, dict[str, Tensor]]:
         """The total loss at `image`, and each term (style per layer) for reporting."""
@@ -68,13 +72,23 @@ class Objective:
             terms["palette"] = self.hold(image)
         if self.regions is not None and self.regions.keep is not None:
             terms["keep"] = self.regions.keep_loss(image)
+        if self.temporal is not None:
+            terms["temporal"] = self.temporal(image)
         return sum(terms.values()), terms
 
 
 def objective_for(
-    stage: Stage, references: References, settings: Settings, network: Network, mask: Tensor | None
+    stage: Stage,
+    references: References,
+    settings: Settings,
+    network: Network,
+    mask: Tensor | None,
+    temporal: Temporal | None = None,
 ) -> Objective:
-    """The objective of `stage`: its layers' terms against `references`, weighted for its size and strength."""
+    """The objective of `stage`: its layers' terms against `references`, weighted for its size and strength.
+
+    `temporal`, for a video frame after the first, is added as it is: its weight is a mean's, size-free already.
+    """
     s = settings
     layers = stage_layers(s, stage.kind, network.extractor.layer_names)
     content_targets = [references.content_features[name] for name in layers.content]
@@ -105,6 +119,7 @@ def objective_for(
         normalize_gram=s.normalize_gram,
         regions=regions,
         hold=references.hold,
+        temporal=temporal,
     )
 
 

@@ -80,24 +80,39 @@ def plan_stages(settings: Settings, content_size: tuple[int, int]) -> list[Stage
         return whole_scales(settings, content_size, sides, settings.steps)
     sides = coarse_sides(settings)
     finish = settings.steps if not sides else min(settings.steps, max(2, round(settings.steps * settings.finish_share)))
-    texture = min(finish - 1, round(finish * settings.texture_share))
     coarse = settings.steps - finish
     sides = sides[len(sides) - coarse :] if coarse < len(sides) else sides
-    finishing = [Stage(output, texture, TEXTURE)] if texture > 0 else []
-    return [*whole_scales(settings, content_size, sides, coarse), *finishing, Stage(output, finish - texture, SHAPES)]
+    return [*whole_scales(settings, content_size, sides, coarse), *texture_then_shapes(settings, output, finish)]
+
+
+def texture_then_shapes(settings: Settings, size: tuple[int, int], steps: int) -> list[Stage]:
+    """`steps` at `size`: `texture_share` of them with the texture layers, then the rest with the shape layers."""
+    texture = min(steps - 1, round(steps * settings.texture_share))
+    return [*([Stage(size, texture, TEXTURE)] if texture > 0 else []), Stage(size, steps - texture, SHAPES)]
 
 
 def finer_stages(settings: Settings, content_size: tuple[int, int]) -> list[Stage]:
-    """The stages above VIEWING_SIZE: at each size, `large_size_steps` shared as texture then shape steps."""
-    steps = settings.large_size_steps
-    texture = min(steps - 1, round(steps * settings.texture_share))
-    stages = []
-    for side in scale_sizes(settings.size, VIEWING_SIZE):
-        if side > VIEWING_SIZE:
-            size = size_for_long_side(content_size, side)
-            stages += [Stage(size, texture, TEXTURE)] if texture > 0 else []
-            stages.append(Stage(size, steps - texture, SHAPES))
-    return stages
+    """The stages above VIEWING_SIZE: at each size, `large_size_steps` as texture then shape steps."""
+    sides = [side for side in scale_sizes(settings.size, VIEWING_SIZE) if side > VIEWING_SIZE]
+    return [
+        stage
+        for side in sides
+        for stage in texture_then_shapes(settings, size_for_long_side(content_size, side), settings.large_size_steps)
+    ]
+
+
+def later_frame_plan(settings: Settings, first: list[Stage]) -> list[Stage]:
+    """The stages of a video frame after the first, whose run was planned as `first`.
+
+    It starts from the previous result carried along the motion: a painting
+    at the output size already, with the large strokes in place. So it skips
+    the coarse scales and takes `later_steps` at the output size, shared
+    between texture and shape stages as the first frame's were.
+    """
+    output = first[-1]
+    if output.kind == WHOLE:
+        return [Stage(output.size, settings.later_steps)]
+    return texture_then_shapes(settings, output.size, settings.later_steps)
 
 
 def whole_scales(settings: Settings, content_size: tuple[int, int], sides: list[int], steps: int) -> list[Stage]:

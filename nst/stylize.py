@@ -43,6 +43,7 @@ from .progress import Progress
 from .references import References, references_for
 from .schedule import Stage, learning_rate_at, plan_stages, reach_factor
 from .settings import Settings
+from .temporal import Temporal
 from .tiled import TiledObjective
 
 __all__ = ["Progress", "stylize"]
@@ -88,7 +89,10 @@ def stylize(
 
 @dataclass(frozen=True)
 class Parts:
-    """What a run is made of before its first step: the network, the plan, the paintings, the mask, the canvas."""
+    """What a run is made of before its first step: the network, the plan, the paintings, the mask, the canvas.
+
+    A video frame after the first adds its temporal term (`nst.clip`).
+    """
 
     settings: Settings
     network: Network
@@ -96,6 +100,7 @@ class Parts:
     paintings: Paintings
     mask: Tensor | None
     canvas: Canvas
+    temporal: Temporal | None = None
 
     def references(self, stage: Stage, previous: References | None = None) -> References:
         """What `stage` compares the picture with (`previous`, when they serve it)."""
@@ -104,7 +109,7 @@ class Parts:
 
     def objective(self, stage: Stage, references: References) -> Objective | TiledObjective:
         """What `stage` minimises: evaluated whole, or tile by tile where the size's references say so."""
-        objective = objective_for(stage, references, self.settings, self.network, self.mask)
+        objective = objective_for(stage, references, self.settings, self.network, self.mask, self.temporal)
         return objective if references.tiles is None else TiledObjective(objective, references.tiles, stage.size)
 
 

@@ -2,9 +2,14 @@
 
 A mean, not a sum like the terms in `nst.losses`: the paper divides by the
 number of pixel values D, so its weight means the same at every frame size.
+`Temporal` is the term as an objective holds it: a pixel term like total
+variation, computed on the whole picture, so it stays whole however the
+network's terms are evaluated.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from torch import Tensor
 
@@ -25,3 +30,15 @@ def temporal_loss(temporal_weight: float, image: Tensor, warped: Tensor, weights
     # differences this term exists to hold down.
     difference = image.float() - warped.float()
     return temporal_weight * (weights.float() * difference.pow(2)).sum() / image.numel()
+
+
+@dataclass(frozen=True, eq=False)
+class Temporal:
+    """The temporal term of one video frame: the previous result carried here, and where to hold it."""
+
+    weight: float
+    warped: Tensor  # (1, C, H, W), at the size the frame is optimised at
+    reliability: Tensor  # (1, 1, H, W), the weights c
+
+    def __call__(self, image: Tensor) -> Tensor:
+        return temporal_loss(self.weight, image, self.warped, self.reliability)

@@ -16,8 +16,8 @@ picture's there. Two passes over the tiles make one evaluation:
    picture's: every feature position is counted by one tile, so the sum is
    the untiled gradient, up to the order of floating-point sums.
 
-The pixel terms (smoothness, the palette hold, a mask's keep term) need no
-network and are taken over the whole picture. Memory then grows with the
+The pixel terms (smoothness, the palette hold, a mask's keep term, a video
+frame's temporal term) need no network and are taken over the whole picture. Memory then grows with the
 picture only through its full-size images, not through the network's
 activations. The price is the first pass: one forward pass more per step.
 """
@@ -163,4 +163,6 @@ class TiledObjective:
             terms["palette"] = objective.hold(image)
         if objective.regions is not None and objective.regions.keep is not None:
             terms["keep"] = objective.regions.keep_loss(image)
+        if objective.temporal is not None:
+            terms["temporal"] = objective.temporal(image)
         return terms

@@ -124,3 +124,13 @@ def make_animation(path: Path, count: int = 10, durations: list[int] | None = No
     options = {"lossless": True} if path.suffix == ".webp" else {}
     frames[0].save(path, save_all=True, append_images=frames[1:], duration=durations or 100, loop=0, **options)
     return path
+
+
+def make_pan(path: Path, count: int = 5, size: tuple[int, int] = (96, 64), step: int = 4) -> Path:
+    """An MP4 of a window sliding `step` px a frame to the right across `make_photo`: a camera pan of known motion."""
+    from nst.video import write_clip
+
+    width, height = size
+    photo = np.asarray(make_photo(width + step * (count - 1), height))
+    frames = (np.ascontiguousarray(photo[:, step * i : step * i + width]) for i in range(count))
+    return write_clip(frames, path, 12)
