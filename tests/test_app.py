@@ -346,7 +346,8 @@ def test_stop_hands_over_the_image_reached_with_its_recipe_and_keeps_it_in_the_h
     assert not Path(gallery[0][0]).exists()
 
 
-def test_the_time_estimate_grows_with_the_work():
+def test_the_time_estimate_grows_with_the_work(monkeypatch):
+    monkeypatch.setattr(web.estimate, "PACE", web.pace.Pace())  # the prior, whatever runs earlier tests made
     def seconds(size: int, steps: int) -> float:
         return web.estimate.estimate_seconds(nst.Settings(size=size, steps=steps))
 
