@@ -13,13 +13,16 @@ from gradio_client.exceptions import AppError
 from PIL import Image
 
 import app
+import nst
 import web.run
 from nst.video import open_clip, read_recipe_tag
+from web.history import History
 from web.run_files import session_folder
+from web.run_record import RunRecord
 from web.stops import PRESSES
 
 from .app_server import IMAGE, STATUS, VIDEO, serve, wait_until
-from .factories import make_clip
+from .factories import make_clip, make_painting, make_pan, make_photo
 
 
 @pytest.fixture(scope="module")
@@ -112,3 +115,17 @@ def test_stop_mid_clip_leaves_a_playable_clip_of_the_frames_made(client, clip_pa
     kept = open_clip(video)
     assert 2 <= kept.frame_count < 5 and len(list(kept.frames())) == kept.frame_count
     assert kept.audio_codec == "aac" and read_recipe_tag(video) is not None
+
+
+def test_stop_hands_over_a_clips_frames_as_its_video(tmp_path):
+    photo = make_photo()
+    record = RunRecord.start(tmp_path, photo, seed=0, recipe=nst.make_recipe(nst.Settings(), photo, make_painting()))
+    record.video, record.clip_frames = tmp_path / "stylized.mp4", 5
+    history = History(tmp_path / "history")
+    status, *_, video = web.run.stop(record, history)
+    assert status == "**Stopped** before the first frame was finished." and video is None
+    make_pan(record.video, count=2)
+    record.frames_written = 2
+    status, result, comparison, png, animation, gallery, video = web.run.stop(record, history)
+    assert status.startswith("**Stopped** after 2 of 5 frames") and video == str(record.video)
+    assert (comparison, png, animation) == (None, None, None)
