@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import pickle
 import re
 from pathlib import Path
 
@@ -14,6 +15,7 @@ from PIL import Image
 
 import app
 import nst
+import web.clip_run
 import web.run
 from nst.video import open_clip, read_recipe_tag
 from web.history import History
@@ -129,3 +131,17 @@ def test_stop_hands_over_a_clips_frames_as_its_video(tmp_path):
     status, result, comparison, png, animation, gallery, video = web.run.stop(record, history)
     assert status.startswith("**Stopped** after 2 of 5 frames") and video == str(record.video)
     assert (comparison, png, animation) == (None, None, None)
+
+
+def test_a_clips_arguments_and_updates_survive_the_trip_out_of_the_gpu_worker(tmp_path, clip_path):
+    """On ZeroGPU `compute_clip` runs in another process: what goes in and what comes out is pickled."""
+    clip = open_clip(clip_path)
+    settings = nst.Settings(size=64, steps=10)
+    record = RunRecord.start(tmp_path, make_photo(), 0, recipe=nst.make_recipe(settings, make_photo(), make_painting()))
+    record.video = tmp_path / "stylized.mp4"
+    sent = pickle.loads(pickle.dumps((clip, [make_painting()], settings, record)))
+    updates = [pickle.loads(pickle.dumps(update)) for update in web.clip_run.compute_clip(*sent)]
+    final = updates[-1]
+    assert final[1].startswith("**Done** · 5 frames") and final[-1].finished
+    assert final[6] == str(record.video) and open_clip(final[6]).frame_count == 5
+    assert len(pickle.dumps(final[-1])) < 200_000
