@@ -29,6 +29,7 @@ from nst.settings import MULTISCALE_FROM, STRENGTH_RANGE
 from web.active_runs import ACTIVE_RUNS
 from web.agent_tool import AGENT_ENDPOINT, agent_tool_only, mcp_requested, stylize_image
 from web.brush import BRUSH_OPACITY, brush_css_color, invert, mask_from_editor, show_photo
+from web.clip_run import caps_text, check_clip_upload
 from web.estimate import estimate_text
 from web.examples import NAMES_JS, PAINTINGS, PHOTOS
 from web.form import (
@@ -107,6 +108,17 @@ class Paintings:
     def weights(self) -> list[gr.Slider]:
         """Their weights, in the order of `stylize`'s parameters after the slots."""
         return [self.first_weight, self.second_weight, self.third_weight]
+
+
+def clip_input() -> gr.Video:
+    """A short video to restyle instead of the photo, with the page's caps for clips beside it."""
+    with gr.Row(equal_height=False, elem_id="clip-row"):
+        clip = gr.Video(
+            label="Clip (optional): restyle a short video instead of the photo", sources=["upload"], height=200,
+            scale=3, min_width=200, elem_id="clip",
+        )
+        gr.Markdown(caps_text(), padding=True, elem_id="clip-caps", min_width=140)
+    return clip
 
 
 def blend_panel(first: gr.Image) -> Paintings:
@@ -283,6 +295,7 @@ class Outputs:
     png: gr.File
     animation: gr.File
     history: gr.Gallery
+    video: gr.Video
 
 
 def outputs_panel() -> Outputs:
@@ -302,6 +315,10 @@ def outputs_panel() -> Outputs:
         animation = gr.File(
             label="Progress animation (WebP)", interactive=False, elem_id="download-animation", elem_classes="download"
         )
+    video = gr.Video(
+        label="Restyled clip (MP4, with its sound)", interactive=False, buttons=["download"], height=320,
+        elem_id="clip-result",
+    )
     comparison = gr.ImageSlider(
         label="Before / after", format="png", interactive=False, max_height=380, elem_id="comparison"
     )
@@ -312,7 +329,7 @@ def outputs_panel() -> Outputs:
         allow_preview=False,
         buttons=share_buttons("download", "download_all", "fullscreen"), elem_id="history",
     )
-    return Outputs(result, status, losses, comparison, png, animation, history)
+    return Outputs(result, status, losses, comparison, png, animation, history, video)
 
 
 def share_buttons(*buttons: str) -> list[str]:
@@ -362,6 +379,7 @@ def build_demo() -> gr.Blocks:
                         content = image_input("Photo", "content", "Example photos", PHOTOS)
                     with gr.Column(min_width=140):
                         style = image_input("Painting", "style", "Example paintings", PAINTINGS)
+                clip = clip_input()
                 paintings = blend_panel(style)
                 regions = regions_panel()
                 with gr.Row():
@@ -386,10 +404,10 @@ def build_demo() -> gr.Blocks:
             queue=False, show_progress="hidden", api_visibility="private",
         ).then(
             stylize,
-            inputs=[content, *paintings.images, *form, regions.mask, regions.second, record, history],
+            inputs=[content, *paintings.images, *form, regions.mask, regions.second, clip, record, history],
             outputs=[
-                out.result, out.status, out.losses, out.comparison, out.png, out.animation, out.history, record,
-                history,
+                out.result, out.status, out.losses, out.comparison, out.png, out.animation, out.history, out.video,
+                record, history,
             ],
             api_name="stylize",
             concurrency_id="stylize",
@@ -408,7 +426,7 @@ def build_demo() -> gr.Blocks:
         private = {"queue": False, "show_progress": "hidden", "api_visibility": "private"}
         stop_button.click(
             stop, inputs=[record, history],
-            outputs=[out.status, out.result, out.comparison, out.png, out.animation, out.history],
+            outputs=[out.status, out.result, out.comparison, out.png, out.animation, out.history, out.video],
             queue=False, api_visibility="private",
         )
         wire_controls(controls, style)
@@ -417,6 +435,12 @@ def build_demo() -> gr.Blocks:
         demo.load(**estimate)
         run_event.then(**estimate)
         check_uploads({content: "photo", **dict.fromkeys([*paintings.images, regions.second], "painting")}, out)
+        # A clip is checked against the page's caps as it arrives (web/clip_run.py), undecoded by Gradio.
+        clip.upload(
+            check_clip_upload, inputs=clip,
+            outputs=[clip, out.status, out.result, out.comparison, out.png, out.animation, out.video],
+            preprocess=False, **private,
+        )
         out.history.select(restore_from_history, inputs=history, outputs=[*form, out.result, out.status], **private)
         # Queued (in a queue of its own), because only queued events can show the visitor a message.
         reuse.recipe.upload(

@@ -49,7 +49,7 @@ def wait_until(condition: Callable[[], bool], timeout: float, interval: float = 
 
 
 # Positions of the /stylize endpoint's outputs in each streamed update.
-IMAGE, STATUS, LOSSES, COMPARISON, PNG, ANIMATION, HISTORY = range(7)
+IMAGE, STATUS, LOSSES, COMPARISON, PNG, ANIMATION, HISTORY, VIDEO = range(8)
 
 
 def submit(client: Client, photo: Path, painting: Path, **settings) -> Job:

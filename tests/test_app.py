@@ -329,16 +329,16 @@ def test_stop_hands_over_the_image_reached_with_its_recipe_and_keeps_it_in_the_h
     for step, shade in ((5, 50), (10, 150)):
         record.add(progress(step, shade))
         record.add_frame(record.last)
-    status, result, (before, after), png, animation, gallery = web.run.stop(record, history)
+    status, result, (before, after), png, animation, gallery, video = web.run.stop(record, history)
     assert status.startswith("**Stopped** at step 10 / 100")
-    assert result == after == png and Image.open(before).size == (40, 30)
+    assert result == after == png and Image.open(before).size == (40, 30) and video == gr.skip()
     assert np.asarray(Image.open(png)).mean() == pytest.approx(150)
     assert nst.read_recipe(png) == recipe
     with Image.open(animation) as frames:
         assert frames.n_frames == 2 and frames.size == (40, 30)
     assert [caption for _, caption in gallery] == ["painting · 64 px"] and history.entry(0).form == {"size": 64}
     record.finished = True
-    assert web.run.stop(record, history) == (gr.skip(),) * 6, "Stop after the end must not relabel a finished run"
+    assert web.run.stop(record, history) == (gr.skip(),) * 7, "Stop after the end must not relabel a finished run"
     record.discard()
     assert not Path(png).exists()
     assert nst.read_recipe(gallery[0][0]) == recipe, "the history keeps its own copy"

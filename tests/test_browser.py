@@ -32,7 +32,7 @@ from web.limits import STROKE_STEP
 from web.persist import STORAGE_KEY
 
 from .app_server import serve, wait_until
-from .factories import save_random_squeezenet
+from .factories import make_clip, save_random_squeezenet
 
 pytestmark = pytest.mark.browser
 
@@ -646,3 +646,51 @@ def test_brushing_a_region_paints_only_there(page: Page, monkeypatch):
     assert wait_until(lambda: tints(page)[1] < photo_tints[1] + 5, timeout=20)
     cleared = settled_tints(page)
     assert all(abs(now - before) < 5 for now, before in zip(cleared, photo_tints, strict=True)), (photo_tints, cleared)
+
+
+def test_a_clip_is_checked_at_upload_and_comes_back_as_a_video(browser: Browser, url: str, painting_path: Path,
+                                                               tmp_path: Path):
+    page, console = open_page(browser, url)
+    try:
+        junk = tmp_path / "holiday.mp4"
+        junk.write_bytes(np.random.default_rng(0).bytes(4096))
+        page.locator("#clip input[type=file]").set_input_files(str(junk))
+        wait_for_status(page, "Cannot use this clip: holiday.mp4")
+
+        clip = make_clip(tmp_path / "walk.mp4", 5, fps=10, size=(96, 64), audio="aac")
+        page.locator("#clip input[type=file]").set_input_files(str(clip))
+        page.locator("#style input[type=file]").set_input_files(str(painting_path))
+        page.wait_for_selector("#clip video")
+        page.wait_for_selector("#style img")
+        set_slider(page, "size", 64)
+        set_slider(page, "steps", 10)
+        page.click("#stylize")
+        wait_for_status(page, "Done · 5 frames")
+        assert result_src(page), "the last frame is shown"
+        source = page.locator("#clip-result video").get_attribute("src")
+        assert source and "stylized.mp4" in source
+        page.wait_for_function("document.querySelector('#clip-result video').readyState >= 1", timeout=30_000)
+        assert console.errors == [], "the browser's console shows errors"
+    finally:
+        page.close()
+
+
+def test_stop_mid_clip_shows_the_frames_made_as_a_video(page: Page, painting_path: Path, tmp_path: Path):
+    clip = make_clip(tmp_path / "walk.mp4", 30, fps=10, size=(96, 64), audio="aac")
+    page.locator("#clip input[type=file]").set_input_files(str(clip))
+    page.locator("#style input[type=file]").set_input_files(str(painting_path))
+    page.wait_for_selector("#clip video")
+    page.wait_for_selector("#style img")
+    set_slider(page, "size", 96)
+    set_slider(page, "steps", 10)
+    page.click("#stylize")
+    # Updates come about once a second, so any frame past the second will do.
+    page.wait_for_function(r"/^Frame ([3-9]|[12]\d) of 30/.test(document.querySelector('#status').innerText)",
+                           timeout=120_000)
+    page.click("#stop")
+    wait_for_status(page, "Stopped after")
+    assert wait_until(lambda: app.ACTIVE_RUNS.count == 0, timeout=20), "the run kept computing after Stop"
+    kept = int(status(page).split("after ")[1].split(" of")[0])
+    assert 2 <= kept < 30, status(page)
+    page.wait_for_selector("#clip-result video[src*='stylized.mp4']")
+    page.wait_for_function("document.querySelector('#clip-result video').readyState >= 1", timeout=30_000)

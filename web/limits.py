@@ -28,6 +28,13 @@ MIN_STEPS, MAX_STEPS = 10, 1000
 # would put the slider out of its range (tests/test_web_form.py checks).
 STROKE_RANGE = (0.5, 3.0)
 STROKE_STEP = 0.05
+# Clips: every frame is a run (the later ones short), so the page takes short, small clips, restyled
+# at most CLIP_SIDE px on the long side: on a CPU 4 s at 480 px, on a GPU 10 s at 1024 px
+# (NST_CLIP_SECONDS, NST_CLIP_SIDE set others). Uploaded frames may be larger, up to Full HD
+# (NST_CLIP_PIXELS): they are resized to the output size as they are decoded.
+GPU_CLIP_SECONDS, CPU_CLIP_SECONDS = 10.0, 4.0
+GPU_CLIP_SIDE, CPU_CLIP_SIDE = 1024, 480
+CLIP_PIXELS = 1920 * 1080
 DEFAULT_DEADLINE = 180.0
 DEFAULT_QUEUE_SIZE = 16
 DEFAULT_CONCURRENCY = 1
@@ -78,3 +85,19 @@ def concurrency() -> int:
 def sessions() -> int:
     """Sessions whose state the server keeps (NST_SESSIONS); past it Gradio forgets the least recently used."""
     return int(env_number("NST_SESSIONS", DEFAULT_SESSIONS))
+
+
+def clip_seconds() -> float:
+    """The longest clip the page restyles, in seconds (NST_CLIP_SECONDS, else by the hardware)."""
+    return env_number("NST_CLIP_SECONDS", GPU_CLIP_SECONDS if torch.cuda.is_available() else CPU_CLIP_SECONDS)
+
+
+def clip_side() -> int:
+    """The long side of a restyled clip at most (NST_CLIP_SIDE, else by the hardware); the size slider's value
+    when smaller."""
+    return int(env_number("NST_CLIP_SIDE", GPU_CLIP_SIDE if torch.cuda.is_available() else CPU_CLIP_SIDE))
+
+
+def clip_pixels() -> int:
+    """The most pixels an uploaded clip's frame may have (NST_CLIP_PIXELS)."""
+    return int(env_number("NST_CLIP_PIXELS", CLIP_PIXELS))

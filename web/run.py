@@ -21,6 +21,7 @@ import nst
 from nst.recipe import make_recipe
 
 from .active_runs import ACTIVE_RUNS
+from .clip_run import VIDEO_NAME, clip_size, compute_clip, first_picture, open_upload, stop_clip
 from .estimate import learn_from_run
 from .form import DEFAULT, FORM_FIELDS, blend_weights, build_settings, format_weights
 from .history import History
@@ -32,7 +33,7 @@ from .run_record import RunRecord, discard_record
 from .status import caption, status_done, status_preparing, status_running, status_stopped, steps_done
 from .stops import PRESSES
 from .time_left import TimeLeft
-from .uploads import load_inputs, load_regions, painting_names, thumbnail
+from .uploads import load_inputs, load_paintings, load_regions, painting_names, thumbnail
 from .zerogpu import fit_to_gpu, gpu
 
 # The library reports every step; the page shows a new image at most this often. Each
@@ -45,7 +46,8 @@ STOP_WAIT_SECONDS = 30.0
 
 
 def update(record: RunRecord, status: str, *, finished: bool = False) -> tuple[Any, ...]:
-    """One streamed update: image, status, loss plot; comparison and downloads only when finished.
+    """One streamed update: image, status, loss plot; comparison and downloads only when finished (and the clip
+    result, which a picture's run leaves as it is).
 
     The image is the newest frame's file, which Gradio serves from where it
     lies; the finished update shows the result PNG itself, so that the
@@ -54,10 +56,10 @@ def update(record: RunRecord, status: str, *, finished: bool = False) -> tuple[A
     beside the full-size PNG in the downloads.
     """
     if not finished:
-        return str(record.frames[-1]), status, record.plot(), gr.skip(), gr.skip(), gr.skip(), record
+        return str(record.frames[-1]), status, record.plot(), gr.skip(), gr.skip(), gr.skip(), gr.skip(), record
     record.finished = True
     png, animation = record.downloads()
-    return record.shown(), status, record.plot(), record.before_after(), png, animation, record
+    return record.shown(), status, record.plot(), record.before_after(), png, animation, gr.skip(), record
 
 
 def refused(error: nst.NSTError, title: str, history: History) -> tuple[Any, ...]:
@@ -66,7 +68,7 @@ def refused(error: nst.NSTError, title: str, history: History) -> tuple[Any, ...
     The loss chart keeps its curves: emptied, Gradio's chart throws in the
     browser at its next resize (6.31), and the next run replaces them.
     """
-    return None, refused_text(title, error), gr.skip(), None, None, None, gr.skip(), None, history
+    return None, refused_text(title, error), gr.skip(), None, None, None, gr.skip(), None, None, history
 
 
 def remember(record: RunRecord, history: History) -> list[tuple[str, str]]:
@@ -80,7 +82,7 @@ def remember(record: RunRecord, history: History) -> list[tuple[str, str]]:
 
 
 def stylize(
-    content: dict[str, Any] | None,
+    content: dict[str, Any] | None = None,
     style: dict[str, Any] | None = None,
     style_2: dict[str, Any] | None = None,
     style_3: dict[str, Any] | None = None,
@@ -105,6 +107,7 @@ def stylize(
     randomize_seed: bool = False,
     mask: dict[str, Any] | None = None,
     mask_style: dict[str, Any] | None = None,
+    clip: dict[str, Any] | None = None,
     previous: RunRecord | None = None,
     history: History | None = None,
     request: gr.Request | None = None,
@@ -116,9 +119,12 @@ def stylize(
     `style_scale` is the page's brush size: larger paints bolder strokes. A
     `mask` (white = painted, black = kept) limits the painting to part of the
     photo; `mask_style` then paints the black part instead of keeping it.
-    Yields (image, status, losses, before/after, PNG, animation, history)
-    about once a second; the last update carries the comparison, both
-    downloads and this session's results so far, newest first. The run's
+    A `clip` (a short video) is restyled instead of the photo, frame by
+    frame, at most the page's clip size (`web.clip_run`).
+    Yields (image, status, losses, before/after, PNG, animation, history,
+    clip) about once a second; the last update of a picture's run carries
+    the comparison, both downloads and this session's results so far, newest
+    first; a clip's, the restyled clip (MP4, with its sound). The run's
     files, and the history's, go in a folder of the visitor's session
     (`web.run_files`).
     """
@@ -144,7 +150,12 @@ def stylize(
                 style_blend=blend_weights(paintings, (style_weight, style_2_weight, style_3_weight)),
                 deadline=deadline(),
             )
-            content_image, style_images = load_inputs(content, paintings)
+            source = open_upload(clip)
+            if source is None:
+                content_image, style_images = load_inputs(content, paintings)
+            else:
+                settings = settings.replace(size=clip_size(settings.size))
+                content_image, style_images = first_picture(source), load_paintings(paintings)
             mask_image, second_paintings = load_regions(mask, mask_style)
             settings = fit_to_gpu(settings, styles=len(style_images), masked=mask_image is not None)
         except nst.NSTError as error:
@@ -159,17 +170,23 @@ def stylize(
             caption=caption(settings, painting_names(paintings)),
         )
         # The loss chart is left as it is until this run's first losses (see `refused`).
-        yield None, status_preparing(settings.backbone), gr.skip(), None, None, None, gr.skip(), record, history
-        run = compute(content_image, style_images, settings, record, mask_image, second_paintings)
+        yield None, status_preparing(settings.backbone), gr.skip(), None, None, None, gr.skip(), None, record, history
+        if source is None:
+            run = compute(content_image, style_images, settings, record, mask_image, second_paintings)
+        else:
+            record.video = record.folder / VIDEO_NAME
+            run = compute_clip(source, style_images, settings, record, mask_image, second_paintings)
         with ACTIVE_RUNS.track(), contextlib.closing(run):
             # On ZeroGPU `compute` runs in another process: the record it yields is a copy, and the newest one.
-            for *shown, newest in run:
+            for *shown, video, newest in run:
                 if PRESSES.stopped(session, asked_at):
                     return  # the Stop handler has handed over what the run reached
-                if newest.finished and newest.last.stop_reason == "finished":
+                # A clip's run is neither the pace of a picture's nor a picture for the history.
+                picture = newest.video is None and newest.finished
+                if picture and newest.last.stop_reason == "finished":
                     learn_from_run(settings, content_image.size, time.monotonic() - started)
-                gallery = remember(newest, history) if newest.finished else gr.skip()
-                yield *shown, gallery, newest, history
+                gallery = remember(newest, history) if picture else gr.skip()
+                yield *shown, gallery, video, newest, history
 
 
 @gpu
@@ -207,12 +224,12 @@ def compute(
         except nst.RunFailedError as error:
             record.keep_image(error.last_image, settings.steps)
             if record.last is None:
-                yield None, f"**The run failed**: {error}", gr.skip(), None, None, None, record
+                yield None, f"**The run failed**: {error}", gr.skip(), None, None, None, gr.skip(), record
                 raise gr.Error(str(error), title="The run failed") from error
             gr.Warning(str(error), duration=20, title="The run stopped early")
             yield update(record, f"**Stopped early**: {error}", finished=True)
         except nst.NSTError as error:
-            yield None, refused_text("Cannot run", error), gr.skip(), None, None, None, record
+            yield None, refused_text("Cannot run", error), gr.skip(), None, None, None, gr.skip(), record
             raise refusal(error, "Cannot run") from error
 
 
@@ -220,13 +237,19 @@ def stop(record: RunRecord | None, history: History | None, request: gr.Request 
     """Stop: end the session's run (at its next update, see `web.stops`), say where it got to, hand over what it
     reached and keep it in the history.
 
-    Returns (status, result, before/after, PNG, animation, history gallery).
+    Returns (status, result, before/after, PNG, animation, history gallery, clip result); a clip's run
+    hands over the frames made so far as a playable clip.
     """
     PRESSES.stop(request.session_hash if request else None, wait=STOP_WAIT_SECONDS)
     if record is None or record.finished or history is None:
-        return (gr.skip(),) * 6
+        return (gr.skip(),) * 7
+    if record.video is not None:
+        return stop_clip(record)
     files = record.downloads()
     if files is None:
-        return ("**Stopped** before the first image.", *(gr.skip(),) * 5)
+        return ("**Stopped** before the first image.", *(gr.skip(),) * 6)
     png, animation = files
-    return status_stopped(record.last), record.shown(), record.before_after(), png, animation, remember(record, history)
+    return (
+        status_stopped(record.last), record.shown(), record.before_after(), png, animation, remember(record, history),
+        gr.skip(),
+    )

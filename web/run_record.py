@@ -57,6 +57,11 @@ class RunRecord:
     finished: bool = False
     saved: tuple[int, str, str] | None = None
     in_history: bool = False
+    # A clip's run (web/clip_run.py): where its MP4 goes, and how far it has got.
+    video: Path | None = None
+    frames_written: int = 0
+    clip_frames: int = 0
+    shown_count: int = 0
     lock: threading.Lock = dataclasses.field(default_factory=threading.Lock)
 
     @classmethod
@@ -98,7 +103,9 @@ class RunRecord:
         Past MAX_FRAMES, every other older frame is deleted (never the most
         recent few, which the page may still be fetching).
         """
-        path = self.folder / f"frame-{progress.step:05d}.png"
+        # Numbered as shown: a clip's frames each count their steps from 1.
+        self.shown_count += 1
+        path = self.folder / f"frame-{self.shown_count:05d}.png"
         for_display(progress.to_pil()).save(path)
         self.frames.append(path)
         self.framed_step = progress.step

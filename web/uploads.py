@@ -24,12 +24,17 @@ def load_inputs(
 ) -> tuple[Image.Image, list[Image.Image]]:
     """Decode the photo and the paintings given (any of the slots may be empty) with the library's loader."""
     content_path = upload_path(content)
-    painting_paths = [path for path in map(upload_path, paintings) if path is not None]
     if content_path is None:
         raise nst.ImageInputError("Add a photo to repaint first (upload, paste, webcam or an example).")
+    return nst.load_image(content_path), load_paintings(paintings)
+
+
+def load_paintings(paintings: Sequence[dict[str, Any] | None]) -> list[Image.Image]:
+    """Decode the paintings given (any of the slots may be empty); at least one is needed."""
+    painting_paths = [path for path in map(upload_path, paintings) if path is not None]
     if not painting_paths:
         raise nst.ImageInputError("Add a painting first: upload one or pick an example painting.")
-    return nst.load_image(content_path), [nst.load_image(path) for path in painting_paths]
+    return [nst.load_image(path) for path in painting_paths]
 
 
 def painting_names(paintings: Sequence[dict[str, Any] | None]) -> list[str]:

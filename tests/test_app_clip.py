@@ -1,0 +1,147 @@
+"""Clips on the page end to end: a real server on loopback, driven by gradio_client as an API caller would."""
+
+from __future__ import annotations
+
+import logging
+import pickle
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+from gradio_client import Client, handle_file
+from gradio_client.exceptions import AppError
+from PIL import Image
+
+import app
+import nst
+import web.clip_run
+import web.run
+from nst.video import open_clip, read_recipe_tag
+from web.history import History
+from web.run_files import session_folder
+from web.run_record import RunRecord
+from web.stops import PRESSES
+
+from .app_server import IMAGE, STATUS, VIDEO, serve, wait_until
+from .factories import make_clip, make_painting, make_pan, make_photo
+
+
+@pytest.fixture(scope="module")
+def url():
+    with serve() as address:
+        yield address
+
+
+@pytest.fixture
+def client(url):
+    return Client(url, verbose=False)
+
+
+@pytest.fixture(autouse=True)
+def no_run_left_behind():
+    assert wait_until(lambda: app.ACTIVE_RUNS.count == 0, timeout=30)
+    yield
+    assert wait_until(lambda: app.ACTIVE_RUNS.count == 0, timeout=30), "a run kept computing after its test"
+
+
+@pytest.fixture
+def clip_path(tmp_path: Path) -> Path:
+    """96x64, 5 frames at 10 fps, with an AAC tone."""
+    return make_clip(tmp_path / "walk.mp4", 5, fps=10, size=(96, 64), audio="aac")
+
+
+def submit_clip(client: Client, clip: Path, painting: Path, **settings):
+    return client.submit(clip=handle_file(str(clip)), style=handle_file(str(painting)), api_name="/stylize",
+                         **settings)
+
+
+def test_a_clip_comes_back_as_an_mp4_with_every_frame_its_rate_and_its_sound(
+    client, clip_path, painting_path, monkeypatch
+):
+    monkeypatch.setattr(web.run, "UPDATE_SECONDS", 0.0)
+    outputs = list(submit_clip(client, clip_path, painting_path, size=64, steps=10))
+    final = outputs[-1]
+    assert final[STATUS].startswith("**Done** · 5 frames"), final[STATUS]
+    streamed = [output for output in outputs[:-1] if output[IMAGE]]
+    assert any("**Frame 1 of 5**" in output[STATUS] for output in streamed)
+    assert any("**Frame 5 of 5**" in output[STATUS] and "left" in output[STATUS] for output in streamed)
+    assert all(Image.open(output[IMAGE]).size == (64, 43) for output in streamed)
+    assert not any(isinstance(output[VIDEO], str) for output in outputs[:-1]), "the clip comes at the end"
+    video = final[VIDEO]
+    result = open_clip(video)
+    assert (result.width, result.height, result.fps, result.frame_count) == (64, 42, 10, 5)
+    assert result.audio_codec == "aac"
+    assert read_recipe_tag(video) is not None
+    assert len(list(result.frames())) == 5
+
+
+def test_the_clip_is_restyled_at_most_the_pages_clip_size(client, clip_path, painting_path, monkeypatch):
+    monkeypatch.setenv("NST_CLIP_SIDE", "48")
+    final = submit_clip(client, clip_path, painting_path, size=512, steps=10).result()
+    assert final[STATUS].startswith("**Done**"), final[STATUS]
+    assert (open_clip(final[VIDEO]).width, open_clip(final[VIDEO]).height) == (48, 32)
+
+
+def test_a_clip_the_page_cannot_use_is_refused_with_its_reason_and_the_next_run_works(
+    client, clip_path, painting_path, tmp_path, monkeypatch, caplog
+):
+    junk = tmp_path / "holiday.mp4"
+    junk.write_bytes(np.random.default_rng(0).bytes(4096))
+    mistakes = [(junk, "holiday.mp4"), (clip_path, "too long")]
+    with caplog.at_level(logging.WARNING, logger="nst.web"):
+        for index, (clip, reason) in enumerate(mistakes):
+            if index == 1:
+                monkeypatch.setenv("NST_CLIP_SECONDS", "0.2")
+            job = submit_clip(client, clip, painting_path, size=64, steps=10)
+            with pytest.raises(AppError, match=reason):
+                job.result()
+            (update,) = job.outputs()
+            assert re.match(rf"\*\*Cannot start\*\*: .*{reason}", update[STATUS]) and update[VIDEO] is None
+    logged = [record.getMessage() for record in caplog.records if record.name == "nst.web"]
+    assert len(logged) == len(mistakes) and all("\n" not in line for line in logged), logged
+    monkeypatch.delenv("NST_CLIP_SECONDS")
+    final = submit_clip(client, clip_path, painting_path, size=64, steps=10).result()
+    assert final[STATUS].startswith("**Done** · 5 frames"), final[STATUS]
+
+
+def test_stop_mid_clip_leaves_a_playable_clip_of_the_frames_made(client, clip_path, painting_path, monkeypatch):
+    monkeypatch.setattr(web.run, "UPDATE_SECONDS", 0.0)
+    job = submit_clip(client, clip_path, painting_path, size=64, steps=10)
+    for output in job:
+        if "**Frame 3 of 5**" in output[STATUS]:
+            break
+    PRESSES.stop(client.session_hash, wait=30)  # what the Stop button does; the run ends at its next update
+    assert wait_until(lambda: app.ACTIVE_RUNS.count == 0, timeout=30)
+    (video,) = session_folder(client.session_hash).glob("run-*/stylized.mp4")
+    kept = open_clip(video)
+    assert 2 <= kept.frame_count < 5 and len(list(kept.frames())) == kept.frame_count
+    assert kept.audio_codec == "aac" and read_recipe_tag(video) is not None
+
+
+def test_stop_hands_over_a_clips_frames_as_its_video(tmp_path):
+    photo = make_photo()
+    record = RunRecord.start(tmp_path, photo, seed=0, recipe=nst.make_recipe(nst.Settings(), photo, make_painting()))
+    record.video, record.clip_frames = tmp_path / "stylized.mp4", 5
+    history = History(tmp_path / "history")
+    status, *_, video = web.run.stop(record, history)
+    assert status == "**Stopped** before the first frame was finished." and video is None
+    make_pan(record.video, count=2)
+    record.frames_written = 2
+    status, result, comparison, png, animation, gallery, video = web.run.stop(record, history)
+    assert status.startswith("**Stopped** after 2 of 5 frames") and video == str(record.video)
+    assert (comparison, png, animation) == (None, None, None)
+
+
+def test_a_clips_arguments_and_updates_survive_the_trip_out_of_the_gpu_worker(tmp_path, clip_path):
+    """On ZeroGPU `compute_clip` runs in another process: what goes in and what comes out is pickled."""
+    clip = open_clip(clip_path)
+    settings = nst.Settings(size=64, steps=10)
+    record = RunRecord.start(tmp_path, make_photo(), 0, recipe=nst.make_recipe(settings, make_photo(), make_painting()))
+    record.video = tmp_path / "stylized.mp4"
+    sent = pickle.loads(pickle.dumps((clip, [make_painting()], settings, record)))
+    updates = [pickle.loads(pickle.dumps(update)) for update in web.clip_run.compute_clip(*sent)]
+    final = updates[-1]
+    assert final[1].startswith("**Done** · 5 frames") and final[-1].finished
+    assert final[6] == str(record.video) and open_clip(final[6]).frame_count == 5
+    assert len(pickle.dumps(final[-1])) < 200_000

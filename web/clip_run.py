@@ -1,0 +1,183 @@
+"""A clip instead of a photo: checked at upload, restyled frame by frame (`nst.clip`), written as an MP4.
+
+The page's caps (`web.limits`: seconds, the output's long side, the frames'
+pixels) are set by the hardware. The run streams its current frame about once
+a second, as a picture's run does, and every finished frame goes straight
+into the MP4 (`nst.video.ClipWriter`, H.264 with the source's sound and the
+recipe in a tag). Stop ends the run at its next update (`web.stops`); the
+writer is closed as the run's generator closes, so the frames made so far
+are a playable clip.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import gradio as gr
+from PIL import Image
+
+import nst
+from nst.clip import ClipProgress, stylize_clip
+from nst.video import Clip, ClipWriter, open_clip
+
+from . import limits
+from .memory import memory_released
+from .refusals import log_refusal, refusal, refused_text
+from .run_record import RunRecord
+from .status import duration
+from .time_left import TimeLeft
+from .uploads import upload_path
+from .zerogpu import gpu
+
+VIDEO_NAME = "stylized.mp4"
+
+
+def caps_text() -> str:
+    """The clip caps as the page shows them beside the clip input."""
+    return (
+        f"Clips up to **{limits.clip_seconds():g} s**, restyled at most **{limits.clip_side()} px** on the long side "
+        f"(the output size, when smaller); frames up to {limits.clip_pixels() / 1_000_000:.1f} megapixels."
+    )
+
+
+def open_upload(payload: dict[str, Any] | None) -> Clip | None:
+    """The uploaded clip checked against the page's caps (`nst.ClipInputError` says why not); None if none."""
+    path = upload_path(payload)
+    if path is None:
+        return None
+    return open_clip(path, max_pixels=limits.clip_pixels(), max_seconds=limits.clip_seconds())
+
+
+def check_clip_upload(payload: dict[str, Any] | None) -> tuple[Any, ...]:
+    """A clip as it arrives: refused at once if the run could not use it, as `web.uploads.check_upload` does.
+
+    Returns (slot, status, result, before/after, PNG, animation, clip result), each skipped for a good clip.
+    """
+    try:
+        open_upload(payload)
+    except nst.NSTError as error:
+        title = "Cannot use this clip"
+        log_refusal(title, error)
+        return None, refused_text(title, error), None, None, None, None, None
+    return (gr.skip(),) * 7
+
+
+def clip_size(size: int) -> int:
+    """A clip's output long side: the size asked for, within the page's clip cap."""
+    return min(int(size), limits.clip_side())
+
+
+def first_picture(clip: Clip) -> Image.Image:
+    """The clip's first frame: what the recipe, the before/after and the mask's size go by."""
+    frames = clip.frames()
+    try:
+        return Image.fromarray(next(frames))
+    finally:
+        frames.close()
+
+
+def status_clip_running(p: ClipProgress, seconds_left: float) -> str:
+    """Where a clip's run is: frame, the frame's step, size, time left for the clip."""
+    r = p.run
+    return (
+        f"**Frame {p.frame + 1} of {p.frames}** · step {r.step} / {r.total_steps} · {r.size[0]}×{r.size[1]} px · "
+        f"about {duration(seconds_left)} left · {r.device} {r.precision}"
+    )
+
+
+def status_clip_done(p: ClipProgress, clip: Clip, elapsed: float) -> str:
+    """How a clip's run ended: every frame, or cut short by the time limit."""
+    if p.stop_reason == "deadline":
+        return (
+            f"**Time limit reached** after {duration(elapsed)}, at frame {p.frames_written} of {p.frames}: "
+            "the frames made so far are in the clip below. Choose a smaller size or a shorter clip."
+        )
+    return (
+        f"**Done** · {p.frames_written} frames in {duration(elapsed)} · {p.run.size[0]}×{p.run.size[1]} px at "
+        f"{float(clip.fps):g} fps · {p.run.device} {p.run.precision}"
+    )
+
+
+def status_clip_stopped(record: RunRecord) -> str:
+    """Where a clip's run was when the visitor pressed Stop."""
+    if not record.frames_written:
+        return "**Stopped** before the first frame was finished."
+    return (
+        f"**Stopped** after {record.frames_written} of {record.clip_frames} frames. "
+        "The frames made so far are in the clip below."
+    )
+
+
+def stop_clip(record: RunRecord) -> tuple[Any, ...]:
+    """What Stop hands over of a clip's run: (status, result, before/after, PNG, animation, history, clip)."""
+    video = str(record.video) if record.video is not None and record.video.is_file() else None
+    shown = str(record.frames[-1]) if record.frames else gr.skip()
+    return status_clip_stopped(record), shown, None, None, None, gr.skip(), video
+
+
+def clip_update(record: RunRecord, status: str, video: Any = None) -> tuple[Any, ...]:
+    """One streamed update of a clip's run: its newest frame and status; the MP4 when it has ended."""
+    image = str(record.frames[-1]) if record.frames else None
+    if video is None:
+        return image, status, gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip(), record
+    return image, status, gr.skip(), None, None, None, video, record
+
+
+@gpu
+def compute_clip(
+    clip: Clip,
+    style_images: list[Image.Image],
+    settings: nst.Settings,
+    record: RunRecord,
+    mask: Image.Image | None = None,
+    mask_styles: list[Image.Image] | None = None,
+) -> Iterator[tuple[Any, ...]]:
+    """Restyle `clip` into the record's MP4, showing the current frame about once a second and the clip at the end.
+
+    Closing this generator (Stop, a closed tab) closes the writer: the frames
+    made so far are a playable clip.
+    """
+    from .run import UPDATE_SECONDS  # the page's update pace, one setting for pictures and clips
+
+    started = time.monotonic()
+    record.clip_frames = clip.frame_count
+    recipe = json.dumps(record.recipe, separators=(",", ":"))
+    writer = ClipWriter(record.video, clip.fps, audio_from=clip, recipe=recipe)
+    try:
+        stream = stylize_clip(clip, style_images, settings, writer=writer, mask=mask, mask_styles=mask_styles)
+        with memory_released(), contextlib.closing(stream) as run:
+            shown_at = 0.0
+            time_left = TimeLeft()
+            for progress in run:
+                record.frames_written, record.clip_frames = progress.frames_written, progress.frames
+                if not progress.done and time.monotonic() - shown_at < UPDATE_SECONDS:
+                    continue
+                if not record.open:
+                    return
+                shown_at = time.monotonic()
+                record.last = progress.run
+                record.add_frame(progress.run)
+                elapsed = time.monotonic() - started
+                if progress.done:
+                    writer.close()
+                    record.finished = True
+                    yield clip_update(record, status_clip_done(progress, clip, elapsed), str(record.video))
+                else:
+                    yield clip_update(record, status_clip_running(progress, time_left(progress.seconds_left, elapsed)))
+    except nst.RunFailedError as error:
+        writer.close()
+        video = str(record.video) if record.video.is_file() else None
+        gr.Warning(str(error), duration=20, title="The run stopped early")
+        record.finished = True
+        yield clip_update(record, f"**Stopped early** after {writer.frames_written} frames: {error}", video)
+    except nst.NSTError as error:
+        yield None, refused_text("Cannot run", error), gr.skip(), None, None, None, None, record
+        raise refusal(error, "Cannot run") from error
+    finally:
+        writer.close()
+        record.frames_written = writer.frames_written
+
