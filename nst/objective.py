@@ -67,14 +67,19 @@ class Objective:
                 terms[f"style/{name}"] = self.regions.style_loss(
                     index, style_features[index], self.style_weights[index], self.normalize_gram
                 )
-        terms["tv"] = tv_loss(image, self.tv_weight)
+        terms.update(self.pixel_terms(image))
+        return sum(terms.values()), terms
+
+    def pixel_terms(self, image: Tensor) -> dict[str, Tensor]:
+        """The terms that need no network: smoothness, the palette hold, a mask's keep term, the temporal term."""
+        terms = {"tv": tv_loss(image, self.tv_weight)}
         if self.hold is not None:
             terms["palette"] = self.hold(image)
         if self.regions is not None and self.regions.keep is not None:
             terms["keep"] = self.regions.keep_loss(image)
         if self.temporal is not None:
             terms["temporal"] = self.temporal(image)
-        return sum(terms.values()), terms
+        return terms
 
 
 def objective_for(

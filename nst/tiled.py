@@ -27,7 +27,7 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
-from .losses import content_loss, gram_matrix, tv_loss
+from .losses import content_loss, gram_matrix
 from .objective import Objective
 from .tiles import Tile, layer_reach, layer_shape
 
@@ -75,7 +75,7 @@ class TiledObjective:
             for name, value in own_content.items():
                 content[name] = content[name] + value.detach()
         pixels = image.detach().requires_grad_(True)
-        pixel_terms = self.pixel_terms(pixels)
+        pixel_terms = self.objective.pixel_terms(pixels)
         sum(pixel_terms.values()).backward()
         gradient += pixels.grad
         terms = {**content, **style, **{name: value.detach() for name, value in pixel_terms.items()}}
@@ -153,16 +153,4 @@ class TiledObjective:
             rows, columns = tile.grid(stride)
             own = tile.own(features[name], stride)
             terms[f"content/{name}"] = content_loss(weight, own, target[..., rows, columns].float())
-        return terms
-
-    def pixel_terms(self, image: Tensor) -> dict[str, Tensor]:
-        """The terms that need no network, over the whole picture, in the untiled objective's order."""
-        objective = self.objective
-        terms = {"tv": tv_loss(image, objective.tv_weight)}
-        if objective.hold is not None:
-            terms["palette"] = objective.hold(image)
-        if objective.regions is not None and objective.regions.keep is not None:
-            terms["keep"] = objective.regions.keep_loss(image)
-        if objective.temporal is not None:
-            terms["temporal"] = objective.temporal(image)
         return terms
