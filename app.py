@@ -111,8 +111,13 @@ class Paintings:
 
 
 def clip_input() -> gr.Video:
-    """A short video to restyle instead of the photo, with the page's caps for clips beside it."""
-    with gr.Row(equal_height=False, elem_id="clip-row"):
+    """A short video to restyle instead of the photo, with the page's caps for clips beside it.
+
+    Folded away like the blend and the mask: open, it would push Stylize off a phone's first screen.
+    """
+    with gr.Accordion("Restyle a short clip instead of the photo", open=False, elem_id="clip-panel"), gr.Row(
+        equal_height=False, elem_id="clip-row"
+    ):
         clip = gr.Video(
             label="Clip (optional): restyle a short video instead of the photo", sources=["upload"], height=200,
             scale=3, min_width=200, elem_id="clip",

@@ -654,6 +654,7 @@ def test_a_clip_is_checked_at_upload_and_comes_back_as_a_video(browser: Browser,
     try:
         junk = tmp_path / "holiday.mp4"
         junk.write_bytes(np.random.default_rng(0).bytes(4096))
+        page.click("#clip-panel button")
         page.locator("#clip input[type=file]").set_input_files(str(junk))
         wait_for_status(page, "Cannot use this clip: holiday.mp4")
 
@@ -677,6 +678,7 @@ def test_a_clip_is_checked_at_upload_and_comes_back_as_a_video(browser: Browser,
 
 def test_stop_mid_clip_shows_the_frames_made_as_a_video(page: Page, painting_path: Path, tmp_path: Path):
     clip = make_clip(tmp_path / "walk.mp4", 30, fps=10, size=(96, 64), audio="aac")
+    page.click("#clip-panel button")
     page.locator("#clip input[type=file]").set_input_files(str(clip))
     page.locator("#style input[type=file]").set_input_files(str(painting_path))
     page.wait_for_selector("#clip video")

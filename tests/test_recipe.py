@@ -36,7 +36,7 @@ UNUSUAL = Settings(
     coarse_bias=2.0, finish_share=0.5, texture_share=0.25, texture_layers=1, finish_layers=2, finish_deep_weight=0.3,
     strength_reach=0.5,
     carry_adam=True, average=True, clamp=False, yield_every=3, deadline=12.5, device="cpu",
-    later_steps=7, later_rate=0.3, temporal_weight=5.0e4,
+    later_steps=7, later_rate=0.3, temporal_weight=5.0e4, large_size_steps=2, max_memory=3.0 * 2**30, tile=96,
     rescale="picture", palette_hold=3.0,
     precision="fp32", channels_last=True,
 )

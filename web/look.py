@@ -14,6 +14,8 @@ HEADER = """
 """
 
 CSS = """
+/* The restyled clip's box shows only once there is a clip in it: a picture run leaves no empty box. */
+#clip-result:not(:has(video)) { display: none !important; }
 #hero { text-align: center; margin: 0.5rem auto 0.25rem; max-width: 46rem; }
 #hero h1 { font-size: 2.2rem; font-weight: 800; margin: 0 0 0.3rem;
   background: linear-gradient(90deg, #6d28d9, #db2777, #f59e0b);
