@@ -156,6 +156,8 @@ class Settings:
     # error): weight 1e5 left 2.9, 1e6 1.5, 3e6 1.1 but with the Gram and palette terms
     # half as large again; rate share 1 about twice the error (3e6: 2.2), 0.25 1.2 at 1e6,
     # but a smaller rate also paints what the previous frame did not show more slowly.
+    # Known drift: what the motion uncovers gets only these steps before the term holds it,
+    # so colour distance grows frame after frame (less at lower weights; BENCHMARKS.md, Clips).
     later_steps: int = 4
     later_rate: float = 0.5
     temporal_weight: float = 1.0e6
