@@ -130,8 +130,7 @@ def tiles_for(
     room -= picture_bytes(size, content_bytes(network, content_layers))
     if size[0] * size[1] * per_pixel <= room:
         return None
-    halo = math.ceil(reach.radius / reach.stride) * reach.stride
-    side = min(math.isqrt(TILE_PIXELS), math.isqrt(max(0, int(room / per_pixel)))) - 2 * halo
+    side = min(math.isqrt(TILE_PIXELS), math.isqrt(max(0, int(room / per_pixel)))) - 2 * reach.halo
     if side < MIN_TILE:
         raise SettingsError(too_large_message(settings, network, size, layers, content_layers))
     return plan_tiles(size, side, reach.radius, reach.stride)
@@ -146,7 +145,7 @@ def check_memory(settings: Settings, network: Network, stage: Stage) -> None:
 def needs_bytes(network: Network, size: tuple[int, int], layers: Sequence[str], content_layers: Sequence[str]) -> float:
     """The least memory a stage at `size` can run in: its full-size pictures and the smallest tile."""
     reach = layer_reach(network.extractor, max(layers, key=network.extractor.layer_names.index))
-    smallest = (MIN_TILE + 2 * math.ceil(reach.radius / reach.stride) * reach.stride) ** 2
+    smallest = (MIN_TILE + 2 * reach.halo) ** 2
     tile = min(size[0] * size[1], smallest) * activation_bytes(network, layers)
     return BASE_BYTES + picture_bytes(size, content_bytes(network, content_layers)) + tile
 

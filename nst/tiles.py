@@ -31,6 +31,11 @@ class Reach:
     radius: int
     stride: int
 
+    @property
+    def halo(self) -> int:
+        """The radius rounded up to the stride: the halo a tile needs, with its extent on the network's grid."""
+        return math.ceil(self.radius / self.stride) * self.stride
+
 
 def layer_reach(extractor: FeatureExtractor, layer: str) -> Reach:
     """The receptive field reach and total stride of `layer`'s output, read off the network's modules.
