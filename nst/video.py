@@ -188,8 +188,12 @@ def probe_ffmpeg(path: Path) -> tuple[int, int, Fraction, float, int, str | None
             duration = container.duration / av.time_base
         else:
             duration = 0.0
-        # Average and base rate agree for a constant-rate clip (both are 30000/1001 for NTSC's 29.97 fps).
+        # Average and base rate agree for a constant-rate clip (both are 30000/1001 for NTSC's 29.97 fps),
+        # up to the container's clock: a GIF counts in hundredths of a second, so its 12 fps frames last
+        # 8 or 9 of them and average 12.5 fps. Within one tick of the clock a frame's length is constant.
         variable_rate = bool(average) and abs(float(average) - float(fps)) > 0.01 * float(fps)
+        if variable_rate and stream.time_base:
+            variable_rate = abs(1 / float(average) - 1 / float(fps)) > float(stream.time_base)
         frame_count = stream.frames if stream.frames and not variable_rate else round(duration * fps)
         audio = container.streams.audio[0].codec_context.name if container.streams.audio else None
     return width, height, fps, duration, frame_count, audio, variable_rate

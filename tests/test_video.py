@@ -90,6 +90,8 @@ def test_round_trip_through_the_writer(tmp_path: Path, suffix: str) -> None:
     clip = open_clip(path)
     assert (clip.width, clip.height, clip.frame_count) == (64, 48, 8)
     assert float(clip.fps) == pytest.approx(12, rel=0.01)
+    # A GIF's clock counts hundredths, so 12 fps is 8 and 9 of them in turn: still a constant rate.
+    assert not clip.variable_rate
     decoded = list(clip.frames())
     assert len(decoded) == 8
     assert all(close_to(frame, index) for index, frame in enumerate(decoded))
