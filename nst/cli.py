@@ -33,7 +33,7 @@ from .extractors import BACKBONES
 from .interrupt import ctrl_c_requests_stop
 from .presets import PRESETS, preset, preset_painting
 from .recipe import differences, make_recipe, read_recipe, save_png, settings_from_recipe
-from .settings import COLOR_MODES, DEVICES, FIELDS, INITS, OPTIMIZERS, PRECISIONS, WEIGHTINGS, Settings
+from .settings import COLOR_MODES, DEVICES, FIELDS, INITS, OPTIMIZERS, PRECISIONS, TILE_GRAMS, WEIGHTINGS, Settings
 from .stylize import Progress, stylize
 from .video import ClipWriter, open_clip
 
@@ -86,6 +86,9 @@ def build_parser() -> argparse.ArgumentParser:
                         help="memory the run may use, e.g. 6G (default: half the machine's); "
                         "large pictures run in tiles to fit")
     parser.add_argument("--tile", type=int, metavar="N", help="expert: force tiles of N pixels a side")
+    parser.add_argument("--tile-grams", choices=TILE_GRAMS,
+                        help="expert: tiles sum the style statistics each step (exact, default) "
+                        "or reuse the previous step's (previous: one pass fewer)")
     parser.add_argument("--large-size-steps", type=int, metavar="N",
                         help="steps at each size above 1024 px (default 4)")
     parser.add_argument("--steps", type=int, help="optimisation steps in total")
@@ -124,6 +127,8 @@ def build_parser() -> argparse.ArgumentParser:
                         help="clips: learning rate of the later frames, as a share of the first's (default 0.5)")
     parser.add_argument("--temporal-weight", type=float,
                         help="clips: how strongly each frame holds to the one before, carried along the motion")
+    parser.add_argument("--later-hold", type=float,
+                        help="clips: how much harder later frames hold the palette (default 10)")
     parser.add_argument("--save-every", nargs=2, metavar=("N", "DIR"), help="save every N-th step's image into DIR")
     parser.add_argument("--animation", help="write the run's progress as an animation (.gif or .webp)")
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress bar")

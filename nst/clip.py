@@ -14,7 +14,10 @@ painting already, a later frame takes only the output size's stages,
 What does not change is made once: the network, the paintings' Gram targets
 (cached by `nst.targets`), the mask, and the palette, fitted on the first
 frame: a palette refitted to each frame would shift the colours, one more
-flicker.
+flicker. Later frames hold that palette harder (`Settings.later_hold`): with
+only a few steps each, what the motion uncovers would otherwise stay
+under-painted, and the clip's colours would drift from the painting's frame
+after frame.
 
 Frames stream: the decoder gives one at a time, the previous source frame
 and result are the only ones kept, and each finished frame goes to the
@@ -177,7 +180,7 @@ def next_frame(
     settings = s.replace(init="image", deadline=deadline, learning_rate=s.lr * s.later_rate)
     size = first.canvas.output_size
     device = first.network.device
-    canvas = Canvas(settings, photo, size, first.canvas.palette, device)
+    canvas = Canvas(settings, photo, size, first.canvas.palette.held_harder(s.later_hold), device)
     _, repainted = canvas.photo_and_start(size)
     warped, reliable = flow.carry(previous.frame, at_size(photo, size), previous.result.astype(np.float32) / 255)
     carried = torch.from_numpy(warped).permute(2, 0, 1)[None].to(device)

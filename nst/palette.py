@@ -10,6 +10,7 @@ applied at every working size, so each size starts from the same colours.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable, Sequence
 
 import torch
@@ -51,6 +52,12 @@ class Palette:
             self.recolour_others, _ = fit(settings, photo, paintings.others, paintings.others_blend, side, device)
         if samples is not None and mask is None and self.holds:
             self.quantiles = palette_quantiles(samples.to(device))
+
+    def held_harder(self, factor: float) -> Palette:
+        """This palette with its hold `factor` times as strong, the maps shared (a clip's later frames)."""
+        harder = copy.copy(self)
+        harder.settings = self.settings.replace(palette_hold=self.settings.palette_hold * factor)
+        return harder
 
     @property
     def holds(self) -> bool:

@@ -21,6 +21,7 @@ WEIGHTINGS = ("relative", "absolute")
 PALETTE_TRANSFERS = ("transport", "moments")
 CONTENT_TARGETS = ("repainted", "photo")
 RESCALES = ("change", "picture")
+TILE_GRAMS = ("exact", "previous")
 
 # Style strengths that span "the photo with painted texture" (the lower end) to
 # "the painting's palette and textures throughout" (the upper end): what the
@@ -156,11 +157,17 @@ class Settings:
     # error): weight 1e5 left 2.9, 1e6 1.5, 3e6 1.1 but with the Gram and palette terms
     # half as large again; rate share 1 about twice the error (3e6: 2.2), 0.25 1.2 at 1e6,
     # but a smaller rate also paints what the previous frame did not show more slowly.
-    # Known drift: what the motion uncovers gets only these steps before the term holds it,
-    # so colour distance grows frame after frame (less at lower weights; BENCHMARKS.md, Clips).
     later_steps: int = 4
     later_rate: float = 0.5
     temporal_weight: float = 1.0e6
+    # A later frame's palette hold is later_hold times palette_hold. Its few steps leave what the
+    # motion uncovers, which starts from the repainted photo, under-painted and brighter than
+    # the painting around it, and the temporal term then holds it: on a 240x160 moving-disc
+    # clip the colour distance grew from 0.017 to 0.055 over 8 frames (per-frame runs: 0.017).
+    # The hold is global and cheap; at 10 times it stayed 0.017-0.020 with the temporal error
+    # 2.71 against 2.59 and the Gram distance lower (0.289 against 0.297); at 100 times the
+    # temporal error rose to 3.5.
+    later_hold: float = 10.0
 
     # Report every this many steps (and always after the first and the last).
     yield_every: int = 5
@@ -174,6 +181,10 @@ class Settings:
     max_memory: float | None = None
     # Force tiles of this many pixels a side whatever the budget (tests and studies).
     tile: int | None = None
+    # How tiles get the whole picture's style statistics: "exact" sums them in a pass of its own
+    # each step (the untiled gradient); "previous" reuses the sums of the step before, a pass
+    # fewer (nst/tiled.py; BENCHMARKS.md, Print size, compares the two).
+    tile_grams: str = "exact"
 
     def __post_init__(self) -> None:
         choose("backbone", self.backbone, ("vgg19", "squeezenet"))
@@ -186,6 +197,7 @@ class Settings:
         within("steps", self.steps, 1, MAX_STEPS)
         within("large_size_steps", self.large_size_steps, 0, MAX_STEPS)
         within("later_steps", self.later_steps, 1, MAX_STEPS)
+        within("later_hold", self.later_hold, 0.0, 1000.0)
         within("min_scale", self.min_scale, MIN_SIZE, MAX_SIZE)
         within("reference_size", self.reference_size, MIN_SIZE, MAX_SIZE)
         within("yield_every", self.yield_every, 1, MAX_STEPS)
@@ -203,6 +215,7 @@ class Settings:
         choose("content_target", self.content_target, CONTENT_TARGETS)
         choose("weighting", self.weighting, WEIGHTINGS)
         choose("rescale", self.rescale, RESCALES)
+        choose("tile_grams", self.tile_grams, TILE_GRAMS)
         if self.max_memory is not None and not MIN_MEMORY <= self.max_memory < float("inf"):
             raise SettingsError(f"max_memory must be at least {MIN_MEMORY / 2**30:g} GB; got {self.max_memory!r}.")
         if self.tile is not None:

@@ -110,7 +110,10 @@ class Parts:
     def objective(self, stage: Stage, references: References) -> Objective | TiledObjective:
         """What `stage` minimises: evaluated whole, or tile by tile where the size's references say so."""
         objective = objective_for(stage, references, self.settings, self.network, self.mask, self.temporal)
-        return objective if references.tiles is None else TiledObjective(objective, references.tiles, stage.size)
+        if references.tiles is None:
+            return objective
+        reuse = self.settings.tile_grams == "previous"
+        return TiledObjective(objective, references.tiles, stage.size, reuse_grams=reuse)
 
 
 def prepare(

@@ -19,7 +19,16 @@ picture's there. Two passes over the tiles make one evaluation:
 The pixel terms (smoothness, the palette hold, a mask's keep term, a video
 frame's temporal term) need no network and are taken over the whole picture. Memory then grows with the
 picture only through its full-size images, not through the network's
-activations. The price is the first pass: one forward pass more per step.
+activations. The price is the first pass: one forward pass more per step,
+about half again the untiled step's work.
+
+`Settings.tile_grams = "previous"` saves that pass: the slopes come from
+the Gram matrices the previous step's tiles summed (the picture one step
+earlier), and this step's tiles sum the new ones as they go. The gradient is
+then no longer exactly the untiled one, but one optimiser step changes a
+whole picture's Gram matrix very little (BENCHMARKS.md, Print size, measures
+how little). A stage's first evaluation, with no previous sums, takes both
+passes. The losses reported are always the picture's own.
 """
 
 from __future__ import annotations
@@ -50,9 +59,14 @@ class WithGradient(torch.autograd.Function):
 class TiledObjective:
     """`objective`, evaluated over `tiles` of the picture: the same total, terms and gradient."""
 
-    def __init__(self, objective: Objective, tiles: list[Tile], size: tuple[int, int]) -> None:
+    def __init__(
+        self, objective: Objective, tiles: list[Tile], size: tuple[int, int], reuse_grams: bool = False
+    ) -> None:
         self.objective = objective
         self.tiles = tiles
+        self.reuse_grams = reuse_grams
+        # The whole picture's Gram matrices summed by the last evaluation's tiles (reuse_grams only).
+        self.previous_grams: list[list[Tensor]] | None = None
         extractor = objective.network.extractor
         layers = dict.fromkeys([*objective.content_layers, *objective.style_layers])
         self.strides = {name: layer_reach(extractor, name).stride for name in layers}
@@ -61,14 +75,16 @@ class TiledObjective:
 
     def __call__(self, image: Tensor) -> tuple[Tensor, dict[str, Tensor]]:
         """The total loss at `image` (its gradient already attached), and each term for reporting."""
-        style, slopes = self.style_terms(self.whole_grams(image))
+        reused = self.previous_grams if self.reuse_grams else None
+        style, slopes = self.style_terms(self.whole_grams(image) if reused is None else reused)
         gradient = torch.zeros_like(image)
         content = {f"content/{name}": image.new_zeros(()) for name in self.objective.content_layers}
+        summed: list[list[Tensor]] = [[] for _ in self.objective.style_layers]
         for tile in self.tiles:
             piece = tile.cut(image).detach().requires_grad_(True)
             features = self.objective.network.features(piece, self.needed)
             own_content = self.content_terms(tile, features)
-            tile_loss = self.style_through_slopes(tile, features, slopes) + sum(own_content.values())
+            tile_loss = self.style_through_slopes(tile, features, slopes, summed) + sum(own_content.values())
             tile_loss.backward()
             left, top, right, bottom = tile.extent
             gradient[:, :, top:bottom, left:right] += piece.grad
@@ -78,6 +94,10 @@ class TiledObjective:
         pixel_terms = self.objective.pixel_terms(pixels)
         sum(pixel_terms.values()).backward()
         gradient += pixels.grad
+        if self.reuse_grams:
+            self.previous_grams = summed
+            if reused is not None:
+                style = self.style_values(summed)
         terms = {**content, **style, **{name: value.detach() for name, value in pixel_terms.items()}}
         total = sum(terms.values())
         return WithGradient.apply(image, total, gradient), terms
@@ -95,6 +115,14 @@ class TiledObjective:
                     so_far = grams[index]
                     grams[index] = [a + b for a, b in zip(so_far, shares, strict=True)] if so_far else shares
         return grams
+
+    def style_values(self, grams: list[list[Tensor]]) -> dict[str, Tensor]:
+        """Each style layer's loss from the whole picture's Gram matrices, without slopes (for reporting)."""
+        with torch.no_grad():
+            return {
+                f"style/{name}": self.style_loss(index, name, grams[index])
+                for index, name in enumerate(self.objective.style_layers)
+            }
 
     def weighted(self, tile: Tile, name: str, features: Tensor) -> list[Tensor]:
         """The core's features of layer `name`, once per region, each weighted by the square root of its guide."""
@@ -134,12 +162,22 @@ class TiledObjective:
             total = total + weight * share * (gram / divisor * rescale - region.targets[index]).pow(2).sum()
         return total
 
-    def style_through_slopes(self, tile: Tile, features: dict[str, Tensor], slopes: list[list[Tensor]]) -> Tensor:
-        """The tile's style terms as far as the gradient goes: each slope times the tile's share of its Gram matrix."""
+    def style_through_slopes(
+        self, tile: Tile, features: dict[str, Tensor], slopes: list[list[Tensor]], summed: list[list[Tensor]]
+    ) -> Tensor:
+        """The tile's style terms as far as the gradient goes: each slope times the tile's share of its Gram matrix.
+
+        The shares are also added into `summed` (per layer, per region): the
+        whole picture's Gram matrices once every tile has run.
+        """
         total = features[self.objective.style_layers[0]].new_zeros((), dtype=torch.float32)
         for index, name in enumerate(self.objective.style_layers):
-            for part, slope in zip(self.weighted(tile, name, features[name]), slopes[index], strict=True):
-                total = total + (gram_matrix(part, normalize=False) * slope).sum()
+            shares = [gram_matrix(part, normalize=False) for part in self.weighted(tile, name, features[name])]
+            for share, slope in zip(shares, slopes[index], strict=True):
+                total = total + (share * slope).sum()
+            if self.reuse_grams:
+                kept = [share.detach() for share in shares]
+                summed[index] = [a + b for a, b in zip(summed[index], kept, strict=True)] if summed[index] else kept
         return total
 
     def content_terms(self, tile: Tile, features: dict[str, Tensor]) -> dict[str, Tensor]:

@@ -159,3 +159,22 @@ def test_ctrl_c_keeps_the_frames_made_as_a_playable_clip(tmp_path, painting_path
     clip = open_clip(out)
     assert 1 <= clip.frame_count < 60 and clip.audio_codec == "aac"
     assert len(list(clip.frames())) == clip.frame_count
+
+
+
+def test_later_frames_hold_the_palette_harder(tmp_path):
+    """`later_hold` scales a later frame's palette term; the first frame's run is untouched by it."""
+    path = make_pan(tmp_path / "pan.mp4", count=2, step=STEP)
+    painting = make_painting()
+
+    def palette_terms(later_hold: float) -> tuple[float, float]:
+        records = list(stylize_clip(path, painting, TINY.replace(later_hold=later_hold, yield_every=1)))
+        first = next(r for r in records if r.frame == 0 and r.run.done)
+        # A later frame's first record is the loss at its start, which both runs share.
+        later = next(r for r in records if r.frame == 1 and "palette" in r.run.losses)
+        return first.run.losses["palette"], later.run.losses["palette"]
+
+    first_once, later_once = palette_terms(1.0)
+    first_ten, later_ten = palette_terms(10.0)
+    assert first_ten == first_once
+    assert later_ten == pytest.approx(10 * later_once, rel=1e-3)

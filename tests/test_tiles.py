@@ -102,6 +102,45 @@ def test_a_run_forced_into_tiles_paints_the_untiled_picture():
     assert tiled.image.shape == whole.image.shape == (136, 200, 3)
 
 
+def test_tiles_reusing_the_previous_steps_grams_report_current_losses_and_a_near_gradient():
+    """One pass a step instead of two: the step-old Gram matrices steer the gradient, the terms reported are current."""
+    # Without the palette hold, which reads its directions in turns, one evaluation to the next.
+    settings = Settings(size=max(SIZE), precision="fp32", palette_hold=0)
+    parts = prepare(settings, make_photo(*SIZE), [make_painting()])
+    stage = Stage(SIZE, 1, SHAPES)
+    references = parts.references(stage)
+    whole = parts.objective(stage, references)
+    extractor = parts.network.extractor
+    tiles = plan_tiles(SIZE, 64, layer_reach(extractor, "relu4_1").radius, 8)
+    tiled = TiledObjective(whole, tiles, SIZE, reuse_grams=True)
+    generator = torch.Generator().manual_seed(0)
+    before = (references.start + 0.05 * torch.randn(references.start.shape, generator=generator)).clamp(0, 1)
+    after = (before + 0.01 * torch.randn(before.shape, generator=generator)).clamp(0, 1)
+
+    def terms_and_gradient(objective, image):
+        image = image.clone().requires_grad_(True)
+        total, terms = objective(image)
+        total.backward()
+        return {name: float(value) for name, value in terms.items()}, image.grad
+
+    terms_and_gradient(tiled, before)  # the stage's first evaluation: both passes, and the sums kept
+    tiled_terms, tiled_gradient = terms_and_gradient(tiled, after)
+    whole_terms, whole_gradient = terms_and_gradient(whole, after)
+    for name, value in whole_terms.items():
+        assert tiled_terms[name] == pytest.approx(value, rel=1e-4), name
+    error = float((tiled_gradient - whole_gradient).norm() / whole_gradient.norm())
+    assert 1e-4 < error < 0.05  # not the exact gradient, but near it
+
+
+def test_a_run_in_tiles_reusing_grams_stays_near_the_untiled_picture():
+    settings = Settings(size=200, steps=6, precision="fp32")
+    photo, painting = make_photo(*SIZE), make_painting()
+    *_, whole = stylize(photo, painting, settings)
+    *_, tiled = stylize(photo, painting, settings.replace(tile=64, tile_grams="previous"))
+    error = np.mean((whole.image.astype(np.float64) - tiled.image.astype(np.float64)) ** 2)
+    assert 10 * np.log10(255**2 / max(error, 1e-12)) > 40
+
+
 def test_features_computed_tile_by_tile_are_the_whole_pictures():
     """A large picture's content targets are computed in tiles: the same tensors as the whole picture's."""
     network = load_network(Settings(precision="fp32"))
