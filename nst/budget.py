@@ -42,8 +42,9 @@ MIN_TILE = 128
 # Full-size tensors of three float32 channels a run holds at once at its largest: the picture,
 # its gradient, Adam's two moments, the last good picture and the candidate for it, the photo,
 # its start, the tiled gradient, the smoothness term's differences and Adam's temporaries.
-# With 12, a 4096x4096 run within a 6 GiB budget peaked at 6.36 GiB: two more cover that.
-PICTURE_COPIES = 14
+# With 12, a 4096x4096 run within a 6 GiB budget peaked at 6.36 GiB (1.9 copies over); with
+# 14, an 8192x5120 run within 12 GiB peaked at 12.54 GiB (1.2 copies over): 16 covers both.
+PICTURE_COPIES = 16
 # What autograd saves is most, not all, of a pass's memory: the pass's own temporaries (each
 # layer's output before the next has saved its input, the backward pass's gradients) come on
 # top. Untiled 2048x2048 shape stages peaked at 1.52 kB a pixel above the rest, in bf16, where
