@@ -157,7 +157,7 @@ def stylize(
                 settings = settings.replace(size=clip_size(settings.size))
                 content_image, style_images = first_picture(source), load_paintings(paintings)
             mask_image, second_paintings = load_regions(mask, mask_style)
-            settings = fit_to_gpu(settings, styles=len(style_images), masked=mask_image is not None)
+            settings = fit_to_gpu(settings, styles=len(style_images), masked=mask_image is not None, clip=source)
         except nst.NSTError as error:
             yield refused(error, "Cannot start", history)
             raise refusal(error, "Cannot start") from error
