@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import pickle
 import re
@@ -24,7 +25,7 @@ from web.run_files import session_folder
 from web.run_record import RunRecord
 from web.stops import PRESSES
 
-from .app_server import IMAGE, STATUS, VIDEO, serve, wait_until
+from .app_server import HISTORY, IMAGE, STATUS, VIDEO, serve, submit, wait_until
 from .factories import make_clip, make_painting, make_pan, make_photo
 from .visitors import file_data, fn_index, upload
 
@@ -175,3 +176,33 @@ def test_a_loaded_clip_shows_about_how_long_it_takes_here_growing_with_its_lengt
     assert "(40 frames at 480 px)" in shown[long]
     assert seconds_in(shown[long]) > seconds_in(shown[short])
     assert seconds_in(clip_caps_shown(url, long, 128)) < seconds_in(shown[long]), "smaller frames take less"
+
+
+def test_given_a_photo_and_a_clip_the_run_restyles_the_clip_and_says_so(
+    client, clip_path, photo_path, painting_path, monkeypatch
+):
+    monkeypatch.setattr(web.run, "UPDATE_SECONDS", 0.0)
+    job = client.submit(
+        content=handle_file(str(photo_path)), clip=handle_file(str(clip_path)), style=handle_file(str(painting_path)),
+        size=64, steps=10, api_name="/stylize",
+    )
+    outputs = list(job)
+    assert outputs[-1][STATUS].startswith("**Done** · 5 frames") and open_clip(outputs[-1][VIDEO]).frame_count == 5
+    statuses = [output[STATUS] for output in outputs]
+    assert statuses[0].startswith("Preparing") and any("**Frame 1 of 5**" in status for status in statuses)
+    assert all(status.endswith("Restyling the clip; the photo above is not used.") for status in statuses), statuses
+
+
+def test_a_finished_clip_goes_in_the_history_as_its_first_frame_captioned_as_a_clip(
+    client, clip_path, photo_path, painting_path
+):
+    clip_run = submit_clip(client, clip_path, painting_path, size=64, steps=10, seed=3).result()
+    assert clip_run[STATUS].startswith("**Done** · 5 frames") and "photo above" not in clip_run[STATUS]
+    (entry,) = clip_run[HISTORY]
+    assert entry["caption"] == "Clip of 5 frames · painting · 64 px · strength 1 · 10 steps · seed 3"
+    first_frame = next(open_clip(clip_run[VIDEO]).frames())
+    assert np.array_equal(np.asarray(Image.open(entry["image"]).convert("RGB")), first_frame)
+    assert nst.read_recipe(entry["image"]) == json.loads(read_recipe_tag(clip_run[VIDEO]))
+    picture_run = submit(client, photo_path, painting_path, size=64, steps=10, seed=4).result()
+    captions = [entry["caption"] for entry in picture_run[HISTORY]]
+    assert captions == ["painting · 64 px · strength 1 · 10 steps · seed 4", entry["caption"]]
