@@ -29,7 +29,7 @@ from nst.settings import MULTISCALE_FROM, STRENGTH_RANGE
 from web.active_runs import ACTIVE_RUNS
 from web.agent_tool import AGENT_ENDPOINT, agent_tool_only, mcp_requested, stylize_image
 from web.brush import BRUSH_OPACITY, brush_css_color, invert, mask_from_editor, show_photo
-from web.clip_run import caps_text, check_clip_upload
+from web.clip_run import caps_text, check_clip_upload, clip_caps
 from web.estimate import estimate_text
 from web.examples import NAMES_JS, PAINTINGS, PHOTOS
 from web.form import (
@@ -110,8 +110,9 @@ class Paintings:
         return [self.first_weight, self.second_weight, self.third_weight]
 
 
-def clip_input() -> gr.Video:
-    """A short video to restyle instead of the photo, with the page's caps for clips beside it.
+def clip_input() -> tuple[gr.Video, gr.Markdown]:
+    """A short video to restyle instead of the photo, with the page's caps for clips beside it (and, once a clip
+    is in, its time estimate).
 
     Folded away like the blend and the mask: open, it would push Stylize off a phone's first screen.
     """
@@ -122,8 +123,8 @@ def clip_input() -> gr.Video:
             label="Clip (optional): restyle a short video instead of the photo", sources=["upload"], height=200,
             scale=3, min_width=200, elem_id="clip",
         )
-        gr.Markdown(caps_text(), padding=True, elem_id="clip-caps", min_width=140)
-    return clip
+        caps = gr.Markdown(caps_text(), padding=True, elem_id="clip-caps", min_width=140)
+    return clip, caps
 
 
 def blend_panel(first: gr.Image) -> Paintings:
@@ -384,7 +385,7 @@ def build_demo() -> gr.Blocks:
                         content = image_input("Photo", "content", "Example photos", PHOTOS)
                     with gr.Column(min_width=140):
                         style = image_input("Painting", "style", "Example paintings", PAINTINGS)
-                clip = clip_input()
+                clip, clip_caps_text = clip_input()
                 paintings = blend_panel(style)
                 regions = regions_panel()
                 with gr.Row():
@@ -439,6 +440,13 @@ def build_demo() -> gr.Blocks:
         estimate = {"fn": estimate_text, "inputs": controls.for_estimate, "outputs": controls.estimate, **private}
         demo.load(**estimate)
         run_event.then(**estimate)
+        # The clip's estimate follows the clip (its frames, its size) as well as the same widgets and pace.
+        clip_estimate = {
+            "fn": clip_caps, "inputs": [clip, *controls.for_estimate], "outputs": clip_caps_text, "preprocess": False,
+            **private,
+        }
+        gr.on([clip.change, *(widget.change for widget in controls.for_estimate)], **clip_estimate)
+        run_event.then(**clip_estimate)
         check_uploads({content: "photo", **dict.fromkeys([*paintings.images, regions.second], "painting")}, out)
         # A clip is checked against the page's caps as it arrives (web/clip_run.py), undecoded by Gradio.
         clip.upload(

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import pickle
 import re
 from pathlib import Path
 
+import httpx
 import numpy as np
 import pytest
 from gradio_client import Client, handle_file
@@ -23,8 +25,9 @@ from web.run_files import session_folder
 from web.run_record import RunRecord
 from web.stops import PRESSES
 
-from .app_server import IMAGE, STATUS, VIDEO, serve, wait_until
+from .app_server import HISTORY, IMAGE, STATUS, VIDEO, serve, submit, wait_until
 from .factories import make_clip, make_painting, make_pan, make_photo
+from .visitors import file_data, fn_index, upload
 
 
 @pytest.fixture(scope="module")
@@ -145,3 +148,61 @@ def test_a_clips_arguments_and_updates_survive_the_trip_out_of_the_gpu_worker(tm
     assert final[1].startswith("**Done** · 5 frames") and final[-1].finished
     assert final[6] == str(record.video) and open_clip(final[6]).frame_count == 5
     assert len(pickle.dumps(final[-1])) < 200_000
+
+
+def clip_caps_shown(url: str, clip: Path | None, size: int) -> str:
+    """What the page shows beside the clip input once `clip` is in (the event the page fires, over HTTP)."""
+    payload = file_data(upload(url, clip)[0]) if clip is not None else None
+    body = {"data": [payload, "vgg19", size, 200, True], "fn_index": fn_index(url, "clip_caps")}
+    response = httpx.post(url + "gradio_api/run/predict", json=body, timeout=60)
+    response.raise_for_status()
+    return response.json()["data"][0]
+
+
+def seconds_in(text: str) -> float:
+    """The estimate's time, as `web.status.duration` writes it."""
+    number, unit = re.search(r"About (\d+) (s|min) for this clip", text).groups()
+    return float(number) * (60 if unit == "min" else 1)
+
+
+def test_a_loaded_clip_shows_about_how_long_it_takes_here_growing_with_its_length(url, tmp_path):
+    short = make_clip(tmp_path / "short.mp4", 10, fps=10, size=(96, 64))
+    long = make_clip(tmp_path / "long.mp4", 40, fps=10, size=(96, 64))
+    empty = clip_caps_shown(url, None, 480)
+    assert empty == web.clip_run.caps_text() and "About" not in empty
+    shown = {clip: clip_caps_shown(url, clip, 480) for clip in (short, long)}
+    assert shown[short].startswith(empty)
+    assert re.search(r"About \d+ (s|min) for this clip \(10 frames at 480 px\), (judging by|as measured)", shown[short])
+    assert "(40 frames at 480 px)" in shown[long]
+    assert seconds_in(shown[long]) > seconds_in(shown[short])
+    assert seconds_in(clip_caps_shown(url, long, 128)) < seconds_in(shown[long]), "smaller frames take less"
+
+
+def test_given_a_photo_and_a_clip_the_run_restyles_the_clip_and_says_so(
+    client, clip_path, photo_path, painting_path, monkeypatch
+):
+    monkeypatch.setattr(web.run, "UPDATE_SECONDS", 0.0)
+    job = client.submit(
+        content=handle_file(str(photo_path)), clip=handle_file(str(clip_path)), style=handle_file(str(painting_path)),
+        size=64, steps=10, api_name="/stylize",
+    )
+    outputs = list(job)
+    assert outputs[-1][STATUS].startswith("**Done** · 5 frames") and open_clip(outputs[-1][VIDEO]).frame_count == 5
+    statuses = [output[STATUS] for output in outputs]
+    assert statuses[0].startswith("Preparing") and any("**Frame 1 of 5**" in status for status in statuses)
+    assert all(status.endswith("Restyling the clip; the photo above is not used.") for status in statuses), statuses
+
+
+def test_a_finished_clip_goes_in_the_history_as_its_first_frame_captioned_as_a_clip(
+    client, clip_path, photo_path, painting_path
+):
+    clip_run = submit_clip(client, clip_path, painting_path, size=64, steps=10, seed=3).result()
+    assert clip_run[STATUS].startswith("**Done** · 5 frames") and "photo above" not in clip_run[STATUS]
+    (entry,) = clip_run[HISTORY]
+    assert entry["caption"] == "Clip of 5 frames · painting · 64 px · strength 1 · 10 steps · seed 3"
+    first_frame = next(open_clip(clip_run[VIDEO]).frames())
+    assert np.array_equal(np.asarray(Image.open(entry["image"]).convert("RGB")), first_frame)
+    assert nst.read_recipe(entry["image"]) == json.loads(read_recipe_tag(clip_run[VIDEO]))
+    picture_run = submit(client, photo_path, painting_path, size=64, steps=10, seed=4).result()
+    captions = [entry["caption"] for entry in picture_run[HISTORY]]
+    assert captions == ["painting · 64 px · strength 1 · 10 steps · seed 4", entry["caption"]]

@@ -9,23 +9,34 @@ carries them out of ZeroGPU's worker process.
 
 from __future__ import annotations
 
+import dataclasses
 import inspect
 import pickle
+import re
+from fractions import Fraction
+from pathlib import Path
 
 import pytest
 from PIL import Image
 
 import nst
+import web.clip_run
 import web.run
 import web.zerogpu
 from nst.extractors import build_extractor
+from nst.video import Clip
 from web.gpu_time import (
+    FINISH_SECONDS,
     FLOOR_SECONDS,
     MARGIN,
     MOST_SECONDS,
+    SECONDS_PER_STYLE,
     START_SECONDS,
+    check_clip_fits,
     check_fits,
+    clip_gpu_seconds,
     deadline_within,
+    expected_clip_seconds,
     expected_seconds,
     gpu_seconds,
 )
@@ -144,3 +155,59 @@ def test_a_run_one_gpu_request_cannot_hold_is_refused_naming_a_size_that_fits():
         check_fits(too_long)
     size = int(refused.value.args[0].split("Choose ")[1].split(" px")[0])
     assert size < 4096 and gpu_seconds(too_long.replace(size=size)) <= MOST_SECONDS
+
+
+def phone_clip(seconds: float, fps: int = 30) -> Clip:
+    """A Full HD clip as `nst.video.open_clip` describes one, without a file: only its shape is priced."""
+    return Clip(Path("walk.mp4"), 1920, 1080, Fraction(fps), round(seconds * fps), seconds, 0, False, None, 60.0)
+
+
+def test_a_clip_asks_for_its_first_frame_and_every_later_one():
+    settings = nst.preset("vgg19", size=1024)
+    one, two = (expected_clip_seconds(settings, phone_clip(frames / 30)) for frames in (1, 2))
+    first_frame = one - START_SECONDS - SECONDS_PER_STYLE - FINISH_SECONDS
+    assert 0 < two - one < first_frame, "a later frame costs less than the first, a whole run"
+    by_length = [clip_gpu_seconds(settings, phone_clip(seconds)) for seconds in (1, 4, 10)]
+    assert by_length == sorted(by_length) and by_length[0] < by_length[-1]
+    # Each later frame adds the same: its short plan, its flows, its encoding.
+    four, ten = (expected_clip_seconds(settings, phone_clip(seconds)) for seconds in (4, 10))
+    five = expected_clip_seconds(settings, phone_clip(5))
+    assert ten - four == pytest.approx(6 * (five - four))
+    assert clip_gpu_seconds(nst.preset("vgg19", size=480), phone_clip(10)) < clip_gpu_seconds(settings, phone_clip(10))
+    assert clip_gpu_seconds(settings, phone_clip(4), styles=3, masked=True) > clip_gpu_seconds(settings, phone_clip(4))
+
+
+def test_the_longest_clip_the_page_takes_on_a_gpu_fits_one_request():
+    check_clip_fits(nst.preset("vgg19", size=1024), phone_clip(10))
+
+
+def test_a_clip_one_gpu_request_cannot_hold_is_refused_naming_a_length_and_a_size_that_fit():
+    settings = nst.preset("vgg19", size=1024)
+    too_long = phone_clip(20, fps=60)
+    assert clip_gpu_seconds(settings, too_long) > MOST_SECONDS
+    with pytest.raises(nst.SettingsError, match=r"A 20.0 s clip at 1024 px .* \(300 s\)") as refused:
+        check_clip_fits(settings, too_long)
+    seconds, size = re.search(r"Choose a clip of ([\d.]+) s or less, or (\d+) px or less", str(refused.value)).groups()
+    shorter = phone_clip(float(seconds), fps=60)
+    assert clip_gpu_seconds(settings, shorter) <= MOST_SECONDS
+    assert clip_gpu_seconds(settings, dataclasses.replace(shorter, frame_count=shorter.frame_count + 7)) > MOST_SECONDS
+    assert clip_gpu_seconds(settings.replace(size=int(size)), too_long) <= MOST_SECONDS
+    assert clip_gpu_seconds(settings.replace(size=int(size) + 64), too_long) > MOST_SECONDS
+
+
+def test_a_clip_runs_duration_is_worked_out_from_the_clip_it_receives(tmp_path):
+    settings = nst.preset("vgg19", size=480)
+    record = RunRecord.start(tmp_path, make_photo(), 0, recipe=nst.make_recipe(settings, make_photo(), make_painting()))
+    signature = inspect.signature(web.clip_run.compute_clip)
+    short, long = (signature.bind(phone_clip(s), [make_painting()], settings, record) for s in (2, 8))
+    assert run_gpu_seconds(short) == clip_gpu_seconds(settings, phone_clip(2))
+    assert run_gpu_seconds(long) > run_gpu_seconds(short) > gpu_seconds(settings)
+
+
+def test_on_zerogpu_a_clip_too_long_for_a_request_is_refused_before_it_runs(monkeypatch):
+    monkeypatch.setattr(web.zerogpu, "ON_ZEROGPU", True)
+    settings = nst.preset("vgg19", size=1024, deadline=180.0)
+    fitted = fit_to_gpu(settings, clip=phone_clip(4))
+    assert fitted.deadline == pytest.approx(deadline_within(settings, clip_gpu_seconds(settings, phone_clip(4))))
+    with pytest.raises(nst.SettingsError, match="Choose a clip of"):
+        fit_to_gpu(settings, clip=phone_clip(20, fps=60))

@@ -25,6 +25,7 @@ from nst.clip import ClipProgress, stylize_clip
 from nst.video import Clip, ClipWriter, open_clip
 
 from . import limits
+from .estimate import estimate_clip_seconds, estimate_settings, pace_basis
 from .memory import memory_released
 from .refusals import log_refusal, refusal, refused_text
 from .run_record import RunRecord
@@ -42,6 +43,32 @@ def caps_text() -> str:
         f"Clips up to **{limits.clip_seconds():g} s**, restyled at most **{limits.clip_side()} px** on the long side "
         f"(the output size, when smaller); frames up to {limits.clip_pixels() / 1_000_000:.1f} megapixels."
     )
+
+
+def clip_caps(payload: dict[str, Any] | None, backbone: str, size: float, steps: float, multiscale: bool) -> str:
+    """The caps beside the clip input and, once a clip is in, about how long it takes here at the chosen size.
+
+    Worded as the picture's estimate (`web.estimate.estimate_text`) and from
+    the same learned pace; a clip the page refuses gets no estimate (the
+    status says why, see `check_clip_upload`).
+    """
+    settings = estimate_settings(backbone, size, steps, multiscale)
+    try:
+        clip = open_upload(payload)
+    except nst.NSTError:
+        clip = None
+    if clip is None or settings is None:
+        return caps_text()
+    settings = settings.replace(size=clip_size(settings.size))
+    seconds = estimate_clip_seconds(settings, clip)
+    text = (
+        f"{caps_text()}\n\nAbout {duration(seconds)} for this clip ({clip.frame_count} frames at {settings.size} px), "
+        f"{pace_basis(backbone)}."
+    )
+    limit = limits.deadline()
+    if seconds > limit:
+        text += f" Runs stop after {duration(limit)} here, keeping the frames made."
+    return text
 
 
 def open_upload(payload: dict[str, Any] | None) -> Clip | None:

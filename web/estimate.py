@@ -12,7 +12,9 @@ import nst
 from nst.cost import plan_work
 from nst.device import resolve_compute
 from nst.schedule import plan_stages
+from nst.video import Clip
 
+from .clip_cost import clip_work
 from .limits import deadline
 from .pace import PACE
 from .status import duration
@@ -47,10 +49,21 @@ def prior_seconds_per_unit(backbone: str) -> float:
     return SECONDS_PER_MEGAPIXEL_STEP.get((backbone, PRECISION), SECONDS_PER_MEGAPIXEL_STEP[backbone, "fp32"])
 
 
+def seconds_per_unit(backbone: str) -> float:
+    """This server's pace for `backbone`: learned from its runs, else the prior."""
+    return PACE.seconds_per_unit(backbone) or prior_seconds_per_unit(backbone)
+
+
 def estimate_seconds(settings: nst.Settings) -> float:
     """About how long a run takes here, for a square photo (the most pixels at this size)."""
-    pace = PACE.seconds_per_unit(settings.backbone) or prior_seconds_per_unit(settings.backbone)
-    return SETUP_SECONDS + megapixel_steps(settings) * pace
+    return SETUP_SECONDS + megapixel_steps(settings) * seconds_per_unit(settings.backbone)
+
+
+def estimate_clip_seconds(settings: nst.Settings, clip: Clip) -> float:
+    """About how long restyling `clip` takes here: every frame's steps at this server's pace, its flows and
+    encoding."""
+    work = clip_work(settings, clip)
+    return SETUP_SECONDS + work.megapixel_steps * seconds_per_unit(settings.backbone) + work.frame_seconds
 
 
 def learn_from_run(settings: nst.Settings, photo_size: tuple[int, int], seconds: float) -> None:
@@ -58,20 +71,30 @@ def learn_from_run(settings: nst.Settings, photo_size: tuple[int, int], seconds:
     PACE.learn(settings.backbone, megapixel_steps(settings, photo_size), seconds, SETUP_SECONDS)
 
 
-def estimate_text(backbone: str, size: float, steps: float, multiscale: bool) -> str:
-    """The line under the steps slider: about how long, on what that is based, and whether the time limit cuts it."""
+def estimate_settings(backbone: str, size: float, steps: float, multiscale: bool) -> nst.Settings | None:
+    """The settings an estimate is for, from the widgets it follows; None while they are not valid."""
     try:
         automatic = None if multiscale else False  # the page's box on: coarse to fine where it pays
-        settings = nst.Settings(backbone=backbone, size=int(size), steps=int(steps), multiscale=automatic)
+        return nst.Settings(backbone=backbone, size=int(size), steps=int(steps), multiscale=automatic)
     except nst.SettingsError:
-        return ""
-    seconds = estimate_seconds(settings)
+        return None
+
+
+def pace_basis(backbone: str) -> str:
+    """What an estimate is based on: this server's own runs, or the measurements it starts from."""
     runs = PACE.runs(backbone)
     if runs:
-        basis = f"judging by this server's {'last run' if runs == 1 else 'recent runs'}"
-    else:
-        basis = "as measured on a 2-core CPU; this server's own runs will refine it"
-    text = f"About {duration(seconds)} for a square photo, {basis}."
+        return f"judging by this server's {'last run' if runs == 1 else 'recent runs'}"
+    return "as measured on a 2-core CPU; this server's own runs will refine it"
+
+
+def estimate_text(backbone: str, size: float, steps: float, multiscale: bool) -> str:
+    """The line under the steps slider: about how long, on what that is based, and whether the time limit cuts it."""
+    settings = estimate_settings(backbone, size, steps, multiscale)
+    if settings is None:
+        return ""
+    seconds = estimate_seconds(settings)
+    text = f"About {duration(seconds)} for a square photo, {pace_basis(backbone)}."
     limit = deadline()
     if seconds > limit:
         text += f" Runs stop after {duration(limit)} here, keeping the image reached."

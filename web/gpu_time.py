@@ -17,11 +17,14 @@ downloads are still derived, not measured there.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import nst
 from nst.schedule import plan_stages
+from nst.video import Clip
 
+from .clip_cost import clip_work
 from .estimate import megapixel_steps
 
 # Seconds per optimisation step per megapixel (a whole step's; web.estimate counts the cheaper
@@ -77,6 +80,46 @@ def check_fits(settings: nst.Settings, styles: int = 1, masked: bool = False) ->
     raise nst.SettingsError(
         f"A {settings.size} px picture needs more GPU time than one request here may hold "
         f"({MOST_SECONDS} s, the downloads included). Choose {size} px or less."
+    )
+
+
+def expected_clip_seconds(settings: nst.Settings, clip: Clip, styles: int = 1, masked: bool = False) -> float:
+    """A clip run's expected time on the GPU: the worker's start, every frame's steps, flows and encoding, the
+    MP4 closed (its last frames and the sound: a picture's `FINISH_SECONDS`)."""
+    work = clip_work(settings, clip)
+    compute = work.megapixel_steps * SECONDS_PER_MEGAPIXEL_STEP[settings.backbone] + work.steps * SECONDS_PER_STEP
+    if masked:
+        compute *= MASK_FACTOR
+    return START_SECONDS + styles * SECONDS_PER_STYLE + compute + work.frame_seconds + FINISH_SECONDS
+
+
+def clip_gpu_seconds(settings: nst.Settings, clip: Clip, styles: int = 1, masked: bool = False) -> int:
+    """Whole seconds of GPU to ask for a clip, as `gpu_seconds` does for a picture."""
+    return max(FLOOR_SECONDS, math.ceil(MARGIN * expected_clip_seconds(settings, clip, styles, masked)))
+
+
+def check_clip_fits(settings: nst.Settings, clip: Clip, styles: int = 1, masked: bool = False) -> None:
+    """Refuse a clip that one GPU request cannot hold, naming the longest clip and the largest size that fit."""
+
+    def fits(size: int, frames: int) -> bool:
+        shorter = dataclasses.replace(clip, frame_count=frames)
+        return clip_gpu_seconds(settings.replace(size=size), shorter, styles, masked) <= MOST_SECONDS
+
+    if fits(settings.size, clip.frame_count):
+        return
+    frames = clip.frame_count
+    while frames > 1 and not fits(settings.size, frames):
+        frames -= 1
+    longest = math.floor(10 * frames / clip.fps) / 10
+    choices = [f"a clip of {longest:g} s or less"] if fits(settings.size, frames) else []
+    size = settings.size
+    while size > 64 and not fits(size, clip.frame_count):
+        size -= 64
+    if fits(size, clip.frame_count):
+        choices.append(f"{size} px or less")
+    raise nst.SettingsError(
+        f"A {float(clip.frame_count / clip.fps):.1f} s clip at {settings.size} px needs more GPU time than one request "
+        f"here may hold ({MOST_SECONDS} s). Choose {', or '.join(choices) or 'a shorter clip at a smaller size'}."
     )
 
 

@@ -18,7 +18,8 @@ import gradio as gr
 from PIL import Image
 
 import nst
-from nst.recipe import make_recipe
+from nst.recipe import make_recipe, save_png
+from nst.video import open_clip
 
 from .active_runs import ACTIVE_RUNS
 from .clip_run import VIDEO_NAME, clip_size, compute_clip, first_picture, open_upload, stop_clip
@@ -33,13 +34,15 @@ from .run_record import RunRecord, discard_record
 from .status import caption, status_done, status_preparing, status_running, status_stopped, steps_done
 from .stops import PRESSES
 from .time_left import TimeLeft
-from .uploads import load_inputs, load_paintings, load_regions, painting_names, thumbnail
+from .uploads import load_inputs, load_paintings, load_regions, painting_names, thumbnail, upload_path
 from .zerogpu import fit_to_gpu, gpu
 
 # The library reports every step; the page shows a new image at most this often. Each
 # image costs a PNG in Gradio's cache and a download in the browser, and Stop takes
 # effect at the next update, so about one a second keeps both cheap and prompt.
 UPDATE_SECONDS = 1.0
+# Said under every status of a clip's run when a photo was given too: the run takes the clip.
+PHOTO_NOT_USED = "\n\nRestyling the clip; the photo above is not used."
 # Stop answers once the run has ended, at its next update: about a second, or one step of a large
 # picture on a slow CPU. Past this it answers anyway, with where the run had got to.
 STOP_WAIT_SECONDS = 30.0
@@ -78,6 +81,18 @@ def remember(record: RunRecord, history: History) -> list[tuple[str, str]]:
     if files is not None and not record.in_history:
         record.in_history = True
         history.add(files[0], record.form, steps_done(record.caption, record.last.step, record.last.total_steps))
+    return history.gallery()
+
+
+def remember_clip(record: RunRecord, history: History) -> list[tuple[str, str]] | Any:
+    """Put a finished clip's run in the history (once), its first frame (with the recipe) standing for it,
+    captioned as a clip of so many frames; the history as the gallery shows it."""
+    if record.in_history or record.video is None or not record.video.is_file():
+        return gr.skip()
+    record.in_history = True
+    poster = record.folder / "first-frame.png"
+    save_png(first_picture(open_clip(record.video)), poster, record.recipe)
+    history.add(poster, record.form, f"Clip of {record.frames_written} frames · {record.caption}")
     return history.gallery()
 
 
@@ -124,7 +139,9 @@ def stylize(
     Yields (image, status, losses, before/after, PNG, animation, history,
     clip) about once a second; the last update of a picture's run carries
     the comparison, both downloads and this session's results so far, newest
-    first; a clip's, the restyled clip (MP4, with its sound). The run's
+    first; a clip's, the restyled clip (MP4, with its sound) and the results
+    with the clip among them (its first frame). Given a photo too, a clip's
+    run says under its status that the photo is not used. The run's
     files, and the history's, go in a folder of the visitor's session
     (`web.run_files`).
     """
@@ -157,7 +174,7 @@ def stylize(
                 settings = settings.replace(size=clip_size(settings.size))
                 content_image, style_images = first_picture(source), load_paintings(paintings)
             mask_image, second_paintings = load_regions(mask, mask_style)
-            settings = fit_to_gpu(settings, styles=len(style_images), masked=mask_image is not None)
+            settings = fit_to_gpu(settings, styles=len(style_images), masked=mask_image is not None, clip=source)
         except nst.NSTError as error:
             yield refused(error, "Cannot start", history)
             raise refusal(error, "Cannot start") from error
@@ -169,8 +186,10 @@ def stylize(
             form={**form, "seed": settings.seed, "randomize_seed": False},
             caption=caption(settings, painting_names(paintings)),
         )
+        note = PHOTO_NOT_USED if source is not None and upload_path(content) is not None else ""
         # The loss chart is left as it is until this run's first losses (see `refused`).
-        yield None, status_preparing(settings.backbone), gr.skip(), None, None, None, gr.skip(), None, record, history
+        preparing = status_preparing(settings.backbone) + note
+        yield None, preparing, gr.skip(), None, None, None, gr.skip(), None, record, history
         if source is None:
             run = compute(content_image, style_images, settings, record, mask_image, second_paintings)
         else:
@@ -181,11 +200,16 @@ def stylize(
             for *shown, video, newest in run:
                 if PRESSES.stopped(session, asked_at):
                     return  # the Stop handler has handed over what the run reached
-                # A clip's run is neither the pace of a picture's nor a picture for the history.
-                picture = newest.video is None and newest.finished
-                if picture and newest.last.stop_reason == "finished":
+                if newest.video is not None:
+                    # A clip's run is not the pace of a picture's; it goes in the history once its MP4 is written.
+                    gallery = remember_clip(newest, history) if isinstance(video, str) else gr.skip()
+                    if note and isinstance(shown[1], str):
+                        shown[1] += note
+                    yield *shown, gallery, video, newest, history
+                    continue
+                if newest.finished and newest.last.stop_reason == "finished":
                     learn_from_run(settings, content_image.size, time.monotonic() - started)
-                gallery = remember(newest, history) if picture else gr.skip()
+                gallery = remember(newest, history) if newest.finished else gr.skip()
                 yield *shown, gallery, video, newest, history
 
 

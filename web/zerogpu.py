@@ -36,17 +36,22 @@ except ImportError:
 import nst
 from nst.extractors import BACKBONES
 from nst.network import load_network
+from nst.video import Clip
 
-from .gpu_time import check_fits, deadline_within, gpu_seconds
+from .gpu_time import check_clip_fits, check_fits, clip_gpu_seconds, deadline_within, gpu_seconds
 
 ON_ZEROGPU = spaces is not None and SpacesConfig.zero_gpu
 
 
 def run_gpu_seconds(arguments: inspect.BoundArguments) -> int:
-    """Seconds of GPU for a call of the run function, from its `settings`, its `style_images` and its `mask`."""
+    """Seconds of GPU for a call of the run function, from its `settings`, its `style_images` and its `mask`,
+    and for a clip's run its `clip` (every frame)."""
     values = arguments.arguments
     styles = len(values.get("style_images") or [None])
-    return gpu_seconds(values["settings"], styles=styles, masked=values.get("mask") is not None)
+    masked = values.get("mask") is not None
+    if values.get("clip") is not None:
+        return clip_gpu_seconds(values["settings"], values["clip"], styles=styles, masked=masked)
+    return gpu_seconds(values["settings"], styles=styles, masked=masked)
 
 
 def gpu(fn: Callable) -> Callable:
@@ -66,16 +71,23 @@ def gpu(fn: Callable) -> Callable:
     return spaces.GPU(duration=duration)(fn)
 
 
-def fit_to_gpu(settings: nst.Settings, styles: int = 1, masked: bool = False) -> nst.Settings:
-    """On ZeroGPU, end the run inside the GPU time it will ask for; elsewhere, `settings` unchanged.
+def fit_to_gpu(settings: nst.Settings, styles: int = 1, masked: bool = False, clip: Clip | None = None) -> nst.Settings:
+    """On ZeroGPU, end the run (of a picture, or of `clip`) inside the GPU time it will ask for; elsewhere,
+    `settings` unchanged.
 
     A run that would overrun its grant is stopped by its own deadline, keeping
-    its image and leaving time for the downloads, instead of being aborted.
+    its image (a clip, its frames made) and leaving time for the downloads,
+    instead of being aborted. One that cannot fit a request is refused.
     """
     if not ON_ZEROGPU:
         return settings
-    check_fits(settings, styles, masked)
-    inside = deadline_within(settings, gpu_seconds(settings, styles, masked))
+    if clip is None:
+        check_fits(settings, styles, masked)
+        granted = gpu_seconds(settings, styles, masked)
+    else:
+        check_clip_fits(settings, clip, styles, masked)
+        granted = clip_gpu_seconds(settings, clip, styles, masked)
+    inside = deadline_within(settings, granted)
     limit = inside if settings.deadline is None else min(settings.deadline, inside)
     return dataclasses.replace(settings, deadline=limit)
 
