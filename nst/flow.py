@@ -60,13 +60,13 @@ def sampling_map(flow: np.ndarray) -> np.ndarray:
     return grid + flow
 
 
-def warp(image: np.ndarray, flow: np.ndarray) -> np.ndarray:
-    """`image` sampled at each pixel's position plus `flow` (bilinear), in `image`'s dtype.
+def warp(image: np.ndarray, flow: np.ndarray, interpolation: int = cv2.INTER_LINEAR) -> np.ndarray:
+    """`image` sampled at each pixel's position plus `flow` (bilinear unless told), in `image`'s dtype.
 
     Positions outside the picture take the nearest edge pixel, a neutral
     start; `reliability` marks them 0 so the temporal loss ignores them.
     """
-    return cv2.remap(image, sampling_map(flow), None, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    return cv2.remap(image, sampling_map(flow), None, interpolation, borderMode=cv2.BORDER_REPLICATE)
 
 
 def reliability(forward: np.ndarray, backward: np.ndarray) -> np.ndarray:
@@ -116,7 +116,15 @@ def carry(
     """
     forward = optical_flow(previous_frame, frame, preset)
     backward = optical_flow(frame, previous_frame, preset)
-    return warp(previous_result, backward), reliability(forward, backward)
+    # Bicubic, not bilinear: the result is carried frame after frame, and bilinear sampling blurs it
+    # a little every time. On a zoom of 2% a frame (240x160, 10 frames) the Gram distance grew from
+    # 0.290 to 0.364 with bilinear, to 0.322 with bicubic (Lanczos: 0.316, at twice the time); on a
+    # pan, whole-pixel shifts, the three are the same. Bicubic overshoots a little at sharp edges:
+    # a float picture (in [0, 1]) is clipped back; OpenCV saturates an 8-bit one itself.
+    carried = warp(previous_result, backward, cv2.INTER_CUBIC)
+    if carried.dtype.kind == "f":
+        carried = np.clip(carried, 0, 1)
+    return carried, reliability(forward, backward)
 
 
 def resize_flow(flow: np.ndarray, size: tuple[int, int]) -> np.ndarray:
