@@ -9,8 +9,10 @@ small sizes on the example photos, as a smoke test of the script itself.
 Every run is a fresh process (`common.in_child`), so its peak resident
 memory (VmHWM) is its own. It prints:
 
-1. Memory and time of the largest pictures: 4096x4096 and 8192x5120 with
-   the default budget, in the precision this machine picks (and 4096x4096 in fp32).
+1. Memory and time of the largest pictures: 4096x4096 within 6 GiB and
+   8192x5120 within 12 GiB, in the precision this machine picks; for fp32,
+   the least memory the budget would ask of each (its activations and
+   content targets are twice bf16's).
    Those runs take a shortened plan (the steps before the largest size are
    not what decides the peak); their time is not the default plan's.
 2. Time of the default plan at 4096x2560, in seconds and VGG units.
@@ -44,9 +46,11 @@ from PIL import Image, ImageDraw
 from speed import UNIT_SIZE, vgg_unit
 
 from nst import Settings, load_image, stylize
-from nst.budget import TILE_PIXELS
+from nst.budget import TILE_PIXELS, needs_bytes
 from nst.images import resize_long_side
+from nst.layers import stage_layers, widest_kind
 from nst.network import load_network
+from nst.schedule import plan_stages
 from nst.tiles import layer_reach
 
 PAIRS = (
@@ -117,15 +121,20 @@ def memory_rows(photo: Path, painting: Path, folder: Path, quick: bool) -> list[
                                                                              (8192, False, 12 * gb)]
     short = {"steps": 8, "large_size_steps": 2}
     rows = []
-    # fp32 at 8192x5120 would take most of an hour on two cores; its peak follows from the 4096 one.
-    for precision, runs in (("auto", sizes), ("fp32", sizes[:1])):
-        for size, square, budget in runs:
-            out = folder / f"largest-{size}-{'square' if square else 'wide'}-{precision}.png"
-            result = run(photo, painting, out, square=square, size=size, precision=precision, max_memory=budget,
-                         **short)
-            width, height = result["size"]
-            rows.append([f"{width}x{height}", result["precision"], f"{budget / gb:.0f}", result["steps"],
-                         f"{result['peak_gb']:.1f}", f"{result['seconds']:.0f}"])
+    for size, square, budget in sizes:
+        out = folder / f"largest-{size}-{'square' if square else 'wide'}.png"
+        result = run(photo, painting, out, square=square, size=size, max_memory=budget, **short)
+        width, height = result["size"]
+        rows.append([f"{width}x{height}", result["precision"], f"{budget / gb:.0f}", result["steps"],
+                     f"{result['peak_gb']:.2f}", f"{result['seconds']:.0f}", f"{result['units']:.0f}"])
+    # fp32 needs twice bf16's activations and content targets: what the budget asks of it, without a run.
+    network = load_network(Settings(precision="fp32"))
+    for size, square, budget in sizes:
+        width, height = (size, size) if square else (size, size * 5 // 8)
+        stage = plan_stages(Settings(size=size), (width, height))[-1]
+        layers = stage_layers(Settings(), widest_kind(stage.kind), network.extractor.layer_names)
+        least = needs_bytes(network, stage.size, [*layers.content, *layers.style], layers.content)
+        rows.append([f"{width}x{height}", "fp32", f"{budget / gb:.0f}", "-", f"needs {least / gb:.2f}", "-", "-"])
     return rows
 
 
@@ -148,7 +157,8 @@ def print_size_section(photos: Path, quick: bool, parts: tuple[str, ...] = PARTS
         print("1. memory of the largest pictures", flush=True)
         rows = memory_rows(*pairs[0], folder, quick)
         text.append("### Memory of the largest pictures (shortened plan: 8 steps, then 2 at each larger size)\n\n"
-                    + table(["picture", "precision", "max_memory GB", "steps", "peak RSS GB", "seconds"], rows))
+                    + table(["picture", "precision", "max_memory GiB", "steps", "peak RSS GiB", "seconds",
+                             "VGG units"], rows))
     if "pairs" in parts:
         text.append(pairs_section(pairs, folder, viewing, sizes))
     if "tiles" in parts:

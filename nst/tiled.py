@@ -37,6 +37,7 @@ import torch
 from torch import Tensor
 
 from .losses import content_loss, gram_matrix
+from .memory import release_memory
 from .objective import Objective
 from .tiles import Tile, layer_reach, layer_shape
 
@@ -90,6 +91,8 @@ class TiledObjective:
             gradient[:, :, top:bottom, left:right] += piece.grad
             for name, value in own_content.items():
                 content[name] = content[name] + value.detach()
+            # The tile's activations are freed now; without this the heap keeps them as fragments (nst.memory).
+            release_memory()
         pixels = image.detach().requires_grad_(True)
         pixel_terms = self.objective.pixel_terms(pixels)
         sum(pixel_terms.values()).backward()
