@@ -205,7 +205,12 @@ def pairs_section(pairs: list[tuple[Path, Path]], folder: Path, viewing: int, si
 
 
 def natural_tile() -> int:
-    """The tile core the budget picks when memory is short: a megapixel tile less the deepest layer's halo."""
+    """A tile core of the size the budget picks when memory is short: a megapixel tile less a halo.
+
+    The halo is the network's deepest layer's (relu5_1, 96 px), so the core
+    is a little smaller than the budget's own at the default's stages (whose
+    deepest layers, relu4_2 to relu3_1, need 48 to 16 px): 832 against 928-992.
+    """
     network = load_network(Settings())
     halo = layer_reach(network.extractor, network.extractor.layer_names[-1]).halo
     return math.isqrt(TILE_PIXELS) - 2 * halo
