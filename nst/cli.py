@@ -128,7 +128,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--temporal-weight", type=float,
                         help="clips: how strongly each frame holds to the one before, carried along the motion")
     parser.add_argument("--later-hold", type=float,
-                        help="clips: how much harder later frames hold the palette (default 10)")
+                        help="clips: how much harder later frames hold the palette (default 30)")
     parser.add_argument("--save-every", nargs=2, metavar=("N", "DIR"), help="save every N-th step's image into DIR")
     parser.add_argument("--animation", help="write the run's progress as an animation (.gif or .webp)")
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress bar")

@@ -163,11 +163,12 @@ class Settings:
     # A later frame's palette hold is later_hold times palette_hold. Its few steps leave what the
     # motion uncovers, which starts from the repainted photo, under-painted and brighter than
     # the painting around it, and the temporal term then holds it: on a 240x160 moving-disc
-    # clip the colour distance grew from 0.017 to 0.055 over 8 frames (per-frame runs: 0.017).
-    # The hold is global and cheap; at 10 times it stayed 0.017-0.020 with the temporal error
-    # 2.71 against 2.59 and the Gram distance lower (0.289 against 0.297); at 100 times the
-    # temporal error rose to 3.5.
-    later_hold: float = 10.0
+    # clip the colour distance grew from 0.017 to 0.055 over 8 frames (per-frame runs: 0.017);
+    # at 10 times it stayed 0.017-0.020. At 480 px 10 times was not enough (a pan's 0.023 rose
+    # to 0.042 in 6 frames): at 30 times, over three 480x320 clips, the colour ratio to a
+    # single run fell from 1.85-2.08 to 1.31-1.52, temporal error 0.49 -> 0.86 on the pan
+    # (per-frame: 11.0), Gram ratio 1.03 -> 1.03-1.06; at 100 the Gram distance rose 6%.
+    later_hold: float = 30.0
 
     # Report every this many steps (and always after the first and the last).
     yield_every: int = 5
