@@ -42,6 +42,11 @@ from .objective import Objective
 from .tiles import Tile, layer_reach, layer_shape
 
 
+def added(so_far: list[Tensor], shares: list[Tensor]) -> list[Tensor]:
+    """Per region, the Gram matrices summed so far plus one tile's shares (the shares alone at the first tile)."""
+    return [a + b for a, b in zip(so_far, shares, strict=True)] if so_far else shares
+
+
 class WithGradient(torch.autograd.Function):
     """A loss value whose gradient with respect to the image was computed already, tile by tile."""
 
@@ -115,8 +120,7 @@ class TiledObjective:
                 for index, name in enumerate(objective.style_layers):
                     parts = self.weighted(tile, name, features[name])
                     shares = [gram_matrix(part, normalize=False) for part in parts]
-                    so_far = grams[index]
-                    grams[index] = [a + b for a, b in zip(so_far, shares, strict=True)] if so_far else shares
+                    grams[index] = added(grams[index], shares)
         return grams
 
     def style_values(self, grams: list[list[Tensor]]) -> dict[str, Tensor]:
@@ -179,8 +183,7 @@ class TiledObjective:
             for share, slope in zip(shares, slopes[index], strict=True):
                 total = total + (share * slope).sum()
             if self.reuse_grams:
-                kept = [share.detach() for share in shares]
-                summed[index] = [a + b for a, b in zip(summed[index], kept, strict=True)] if summed[index] else kept
+                summed[index] = added(summed[index], [share.detach() for share in shares])
         return total
 
     def content_terms(self, tile: Tile, features: dict[str, Tensor]) -> dict[str, Tensor]:

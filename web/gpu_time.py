@@ -58,16 +58,27 @@ def finish_seconds(settings: nst.Settings) -> float:
 
 def expected_seconds(settings: nst.Settings, styles: int = 1, masked: bool = False) -> float:
     """The run's expected time on the GPU, from the worker's start to the last download written."""
-    compute = megapixel_steps(settings) * SECONDS_PER_MEGAPIXEL_STEP[settings.backbone]
-    compute += sum(stage.steps for stage in plan_stages(settings, (settings.size, settings.size))) * SECONDS_PER_STEP
+    steps = sum(stage.steps for stage in plan_stages(settings, (settings.size, settings.size)))
+    compute = steps_seconds(settings, megapixel_steps(settings), steps, styles, masked)
+    return compute + finish_seconds(settings)
+
+
+def steps_seconds(settings: nst.Settings, work: float, steps: int, styles: int, masked: bool) -> float:
+    """The worker's start, the paintings' targets and `steps` steps of `work` megapixel-steps, on the GPU."""
+    compute = work * SECONDS_PER_MEGAPIXEL_STEP[settings.backbone] + steps * SECONDS_PER_STEP
     if masked:
         compute *= MASK_FACTOR
-    return START_SECONDS + styles * SECONDS_PER_STYLE + compute + finish_seconds(settings)
+    return START_SECONDS + styles * SECONDS_PER_STYLE + compute
+
+
+def requested(expected: float) -> int:
+    """Whole seconds of GPU to ask for: the expected time with a margin, at least the floor."""
+    return max(FLOOR_SECONDS, math.ceil(MARGIN * expected))
 
 
 def gpu_seconds(settings: nst.Settings, styles: int = 1, masked: bool = False) -> int:
-    """Whole seconds of GPU to ask for: the expected time with a margin, at least the floor."""
-    return max(FLOOR_SECONDS, math.ceil(MARGIN * expected_seconds(settings, styles, masked)))
+    """Whole seconds of GPU to ask for a picture."""
+    return requested(expected_seconds(settings, styles, masked))
 
 
 def check_fits(settings: nst.Settings, styles: int = 1, masked: bool = False) -> None:
@@ -87,15 +98,13 @@ def expected_clip_seconds(settings: nst.Settings, clip: Clip, styles: int = 1, m
     """A clip run's expected time on the GPU: the worker's start, every frame's steps, flows and encoding, the
     MP4 closed (its last frames and the sound: a picture's `FINISH_SECONDS`)."""
     work = clip_work(settings, clip)
-    compute = work.megapixel_steps * SECONDS_PER_MEGAPIXEL_STEP[settings.backbone] + work.steps * SECONDS_PER_STEP
-    if masked:
-        compute *= MASK_FACTOR
-    return START_SECONDS + styles * SECONDS_PER_STYLE + compute + work.frame_seconds + FINISH_SECONDS
+    compute = steps_seconds(settings, work.megapixel_steps, work.steps, styles, masked)
+    return compute + work.frame_seconds + FINISH_SECONDS
 
 
 def clip_gpu_seconds(settings: nst.Settings, clip: Clip, styles: int = 1, masked: bool = False) -> int:
     """Whole seconds of GPU to ask for a clip, as `gpu_seconds` does for a picture."""
-    return max(FLOOR_SECONDS, math.ceil(MARGIN * expected_clip_seconds(settings, clip, styles, masked)))
+    return requested(expected_clip_seconds(settings, clip, styles, masked))
 
 
 def check_clip_fits(settings: nst.Settings, clip: Clip, styles: int = 1, masked: bool = False) -> None:
