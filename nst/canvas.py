@@ -8,6 +8,7 @@ belongs to the stage's descent.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -83,9 +84,13 @@ class Canvas:
             image = start.clone()
         return color.luminance(image) if self.only_luminance else image
 
-    def carry(self, image: Tensor, coarser_start: Tensor, start: Tensor) -> Tensor:
-        """`image`, made from `coarser_start`, at the size of `start` (the repainted photo there)."""
+    def carry(
+        self, image: Tensor, coarser_start: Tensor, start: Tensor, keep: Callable[[Tensor], Tensor] | None = None
+    ) -> Tensor:
+        """`image`, made from `coarser_start`, at the size of `start` (the repainted photo there), `keep` applied."""
         image = enlarge(image, start, coarser_start if self.carries_change else None)
+        if keep is not None:
+            image = keep(image)
         return image.clamp(0, 1) if self.settings.clamp else image
 
     def snapshot(self, image: Tensor, photo: Tensor, start: Tensor) -> Snapshot:

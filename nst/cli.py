@@ -91,6 +91,9 @@ def build_parser() -> argparse.ArgumentParser:
                         "or reuse the previous step's (previous: one pass fewer)")
     parser.add_argument("--large-size-steps", type=int, metavar="N",
                         help="steps at each size above 1024 px (default 4)")
+    parser.add_argument("--free-large-sizes", dest="keep_viewing", action="store_false", default=None,
+                        help="expert: let the sizes above 1024 px repaint the picture as a viewer sees it "
+                        "whole, not only add detail finer than 1024 px shows")
     parser.add_argument("--steps", type=int, help="optimisation steps in total")
     parser.add_argument("--strength", "--style-weight", dest="style_strength", type=float,
                         help="style strength; 1 is the preset's balance, same look at every size")

@@ -30,8 +30,15 @@ Evaluate = Callable[[Tensor], tuple[Tensor, dict[str, Tensor]]]
 class Descent:
     """One stage's optimiser on its picture, the last good picture, and the running average."""
 
-    def __init__(self, settings: Settings, image: Tensor, previous: Descent | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        image: Tensor,
+        previous: Descent | None = None,
+        keep: Callable[[Tensor], Tensor] | None = None,
+    ) -> None:
         self.settings = settings
+        self.keep = keep  # applied to the picture after every step (see nst.viewing)
         self.image = image.detach().requires_grad_(True)
         self.last_good = self.image.detach().clone()
         self.optimizer = make_optimizer(settings, self.image)
@@ -56,6 +63,8 @@ class Descent:
             return losses
         self.last_good = candidate
         with torch.no_grad():
+            if self.keep is not None:
+                self.image.copy_(self.keep(self.image))
             if self.settings.clamp and self.settings.optimizer == "adam":
                 self.image.clamp_(0, 1)
             if self.average is not None:

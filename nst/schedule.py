@@ -30,7 +30,8 @@ SCALE_STEP = math.sqrt(2.0)
 # run at this size (the painting the viewer sees), then finer stages at each size up to the
 # output (about sqrt(2) apart) that add the strokes and the photo's edges at full resolution:
 # a plan shared over the larger sizes would leave each a step or two, and the picture at
-# viewing size would be a weaker painting the larger it was made.
+# viewing size would be a weaker painting the larger it was made. The finer stages keep the
+# picture reduced to this size as the run here made it (nst.viewing).
 VIEWING_SIZE = 1024
 
 

@@ -61,6 +61,11 @@ class Settings:
     # and each larger size adds large_size_steps (texture, then shapes): the strokes at full size.
     steps: int = 26
     large_size_steps: int = 4
+    # Above 1024 px, the picture reduced to 1024 px stays the 1024 px run's: the larger sizes add
+    # only the detail 1024 px cannot show (nst/viewing.py). Without it their strokes, the painting's
+    # at its own resolution, made a finer, weaker painting at viewing size (Gram distance +0.07 to
+    # +0.32 at 1024 px; BENCHMARKS.md, Print size).
+    keep_viewing: bool = True
     optimizer: str = "adam"
     learning_rate: float | None = None
     final_learning_rate: float | None = None

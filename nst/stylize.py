@@ -10,6 +10,8 @@ fine. At each stage it takes the references of its size (`nst.references`),
 builds the stage's objective (`nst.objective`), starts from the picture the
 canvas gives it (`nst.canvas`) and descends (`nst.descent`); the clock
 (`nst.clock`) times it, says when to report and when the deadline has come.
+Above viewing size every step keeps the picture, reduced to that size, as
+the viewing-size stages made it (`nst.viewing`).
 
 Closing the generator stops the work at its next step and frees its memory.
 A deadline ends the run early with the image reached so far; a loss that
@@ -45,6 +47,7 @@ from .schedule import Stage, learning_rate_at, plan_stages, reach_factor
 from .settings import Settings
 from .temporal import Temporal
 from .tiled import TiledObjective
+from .viewing import ViewingLock, viewing_lock
 
 __all__ = ["Progress", "stylize"]
 
@@ -142,6 +145,7 @@ def descend(parts: Parts, clock: Clock, records: Records, start_image: Image.Ima
     references: References | None = None
     descent: Descent | None = None
     image: Tensor | None = None
+    lock: ViewingLock | None = None
     losses: dict[str, float] = {}
     try:
         for index, stage in enumerate(parts.plan):
@@ -155,8 +159,10 @@ def descend(parts: Parts, clock: Clock, records: Records, start_image: Image.Ima
                 image = canvas.first(references.photo, references.start, start_image)
                 clock.set_up()
             else:
-                image = canvas.carry(image, coarser_start, references.start)
-            descent = Descent(settings, image, descent)
+                # Above viewing size, the picture reduced to it stays the viewing-size run's.
+                lock = lock or viewing_lock(settings, image, stage)
+                image = canvas.carry(image, coarser_start, references.start, lock)
+            descent = Descent(settings, image, descent, lock)
             reach = reach_factor(settings, stage.kind)
             clock.begin_stage()
             for _ in range(stage.steps):

@@ -53,6 +53,15 @@ def test_two_styles_luminance_and_squeezenet_flags_parse(tmp_path, photo_path, p
     assert Image.open(out).size == (48, 36)
 
 
+def test_free_large_sizes_is_kept_in_the_recipe(tmp_path, photo_path, painting_path):
+    out = tmp_path / "out.png"
+    done = nst(str(photo_path), str(painting_path), "-o", str(out), "--size", "48", "--steps", "2",
+               "--free-large-sizes", "-q")
+    assert done.returncode == 0, done.stderr
+    assert settings_from_recipe(read_recipe(out)).keep_viewing is False
+    assert Settings().keep_viewing is True
+
+
 def test_bad_input_is_a_message_not_a_traceback(tmp_path, painting_path):
     fake = tmp_path / "fake.png"
     fake.write_bytes(b"not an image")

@@ -37,7 +37,7 @@ UNUSUAL = Settings(
     strength_reach=0.5,
     carry_adam=True, average=True, clamp=False, yield_every=3, deadline=12.5, device="cpu",
     later_steps=7, later_rate=0.3, temporal_weight=5.0e4, large_size_steps=2, max_memory=3.0 * 2**30, tile=96,
-    rescale="picture", palette_hold=3.0, tile_grams="previous", later_hold=3.0,
+    rescale="picture", palette_hold=3.0, tile_grams="previous", later_hold=3.0, keep_viewing=False,
     precision="fp32", channels_last=True,
 )
 
