@@ -1,4 +1,4 @@
-"""Shared fixtures: small images saved to a temporary folder, and the runs a test makes."""
+"""Shared fixtures: small images saved to a temporary folder, the runs a test makes, the app served on loopback."""
 
 from __future__ import annotations
 
@@ -45,3 +45,34 @@ def runs(monkeypatch) -> list[weakref.ref]:
 
     monkeypatch.setattr(STYLIZE_MODULE, "Canvas", NotedCanvas)
     return made
+
+
+@pytest.fixture(scope="module")
+def url():
+    """The real app served on loopback, one server for a test module."""
+    from .app_server import serve
+
+    with serve() as address:
+        yield address
+
+
+@pytest.fixture
+def client(url):
+    """A gradio_client visitor of the served app."""
+    from gradio_client import Client
+
+    visitor = Client(url, verbose=False)
+    yield visitor
+    visitor.close()
+
+
+@pytest.fixture
+def no_run_left_behind():
+    """The test starts and ends with no run computing (modules of the served app use it for every test)."""
+    import app
+
+    from .app_server import wait_until
+
+    assert wait_until(lambda: app.ACTIVE_RUNS.count == 0, timeout=30)
+    yield
+    assert wait_until(lambda: app.ACTIVE_RUNS.count == 0, timeout=30), "a run kept computing after its test"

@@ -50,25 +50,8 @@ from .factories import make_half_mask, make_painting, make_photo
 ROOT = Path(__file__).resolve().parents[1]
 
 
-@pytest.fixture(scope="module")
-def url():
-    with serve() as address:
-        yield address
-
-
-@pytest.fixture
-def client(url):
-    return Client(url, verbose=False)
-
-
-@pytest.fixture(autouse=True)
-def no_run_left_behind():
-    """Every test starts and ends with no run computing."""
-    assert wait_until(lambda: app.ACTIVE_RUNS.count == 0, timeout=30)
-    yield
-    assert wait_until(lambda: app.ACTIVE_RUNS.count == 0, timeout=30), "a run kept computing after its test"
-
-
+# Every test starts and ends with no run computing.
+pytestmark = pytest.mark.usefixtures("no_run_left_behind")
 
 
 def test_streams_images_then_the_final_one_at_the_requested_size(client, photo_path, painting_path, monkeypatch):

@@ -25,27 +25,12 @@ from web.run_files import session_folder
 from web.run_record import RunRecord
 from web.stops import PRESSES
 
-from .app_server import HISTORY, IMAGE, STATUS, VIDEO, serve, submit, wait_until
+from .app_server import HISTORY, IMAGE, STATUS, VIDEO, submit, wait_until
 from .factories import make_clip, make_painting, make_pan, make_photo
 from .visitors import file_data, fn_index, upload
 
-
-@pytest.fixture(scope="module")
-def url():
-    with serve() as address:
-        yield address
-
-
-@pytest.fixture
-def client(url):
-    return Client(url, verbose=False)
-
-
-@pytest.fixture(autouse=True)
-def no_run_left_behind():
-    assert wait_until(lambda: app.ACTIVE_RUNS.count == 0, timeout=30)
-    yield
-    assert wait_until(lambda: app.ACTIVE_RUNS.count == 0, timeout=30), "a run kept computing after its test"
+# Every test starts and ends with no run computing.
+pytestmark = pytest.mark.usefixtures("no_run_left_behind")
 
 
 @pytest.fixture

@@ -20,7 +20,6 @@ import tempfile
 import threading
 import time
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -55,25 +54,8 @@ PEAK_RSS_BYTES = 4 << 30
 CLIENT_TIMEOUT = 60
 
 
-@pytest.fixture(scope="module")
-def url() -> Iterator[str]:
-    with serve() as address:
-        yield address
-
-
-@pytest.fixture
-def client(url: str) -> Iterator[Client]:
-    client = Client(url, verbose=False)
-    yield client
-    client.close()
-
-
-@pytest.fixture(autouse=True)
-def no_run_left_behind():
-    """Every test starts and ends with no run computing."""
-    assert wait_until(lambda: app.ACTIVE_RUNS.count == 0, timeout=30)
-    yield
-    assert wait_until(lambda: app.ACTIVE_RUNS.count == 0, timeout=30), "a run kept computing after its test"
+# Every test starts and ends with no run computing.
+pytestmark = pytest.mark.usefixtures("no_run_left_behind")
 
 
 @pytest.fixture
@@ -88,8 +70,6 @@ def loads(monkeypatch) -> list[str]:
 
     monkeypatch.setattr(nst, "load_image", spy)
     return opened
-
-
 
 
 def rgb(path: str) -> np.ndarray:

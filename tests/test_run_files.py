@@ -13,7 +13,7 @@ import nst
 from web.run_files import runs_root, session_folder
 from web.run_record import MAX_FRAMES, RECENT_FRAMES, RunRecord
 
-from .app_server import serve, wait_until
+from .app_server import wait_until
 from .factories import make_painting, make_photo
 from .visitors import Visitor, upload
 
@@ -50,12 +50,6 @@ def test_a_long_run_keeps_a_bounded_number_of_frame_files_and_all_the_recent_one
 def test_a_session_name_cannot_lead_outside_the_runs_folder(session):
     folder = session_folder(session)
     assert folder.parent == runs_root() and len(folder.name) == 32
-
-
-@pytest.fixture(scope="module")
-def url():
-    with serve() as address:
-        yield address
 
 
 def served_files(message: dict) -> list[Path]:
