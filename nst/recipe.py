@@ -21,7 +21,9 @@ hint), so a field added to `Settings` is recorded without touching this
 module. A recipe naming a setting this version does not know (made by a newer
 nst) is refused with a message naming it, because silently dropping a setting
 would produce a different picture while claiming to reproduce one. A setting
-the recipe lacks (made by an older nst) takes today's default.
+a recipe made by nst lacks (an older nst, before the setting existed) takes the
+value that does what that nst did (`BEFORE_IT_EXISTED`), else today's default;
+a hand-written recipe's missing settings take today's defaults.
 """
 
 from __future__ import annotations
@@ -184,11 +186,20 @@ def mp4_recipe_text(path: Path) -> str:
     return text
 
 
+# Settings whose default is not what nst did before they existed: a recipe without one was
+# made the old way. Before large_size_steps the steps were shared over every size (0 does
+# that); before later_hold a clip's later frames held the palette as the first (1); before
+# keep_viewing the sizes above 1024 px were free to repaint the picture (False).
+BEFORE_IT_EXISTED = {"large_size_steps": 0, "later_hold": 1.0, "keep_viewing": False}
+
+
 def settings_from_recipe(recipe: dict) -> Settings:
-    """The `Settings` a recipe records, validated; missing fields take today's defaults."""
+    """The `Settings` a recipe records, validated; a missing field as nst did before it existed, else the default."""
     values = recipe.get("settings")
     if not isinstance(values, dict):
         raise RecipeError('This is not an nst recipe: it has no "settings" object.')
+    if "nst_version" in recipe:  # made by nst: a field it lacks did not exist yet (a hand-written one: defaults)
+        values = {**BEFORE_IT_EXISTED, **values}
     hints = typing.get_type_hints(Settings)
     unknown = sorted(set(values) - set(hints))
     if unknown:

@@ -172,6 +172,20 @@ def test_a_setting_of_the_wrong_type_is_named(name, value, message):
         settings_from_recipe({"settings": {name: value}})
 
 
+def test_a_recipe_older_than_a_setting_is_replayed_as_that_nst_made_it():
+    recorded = dataclasses.asdict(Settings(size=2048))
+    for name in ("large_size_steps", "later_hold", "keep_viewing", "tv_weight"):
+        del recorded[name]
+    replayed = settings_from_recipe({"nst_version": "0.9.0", "settings": json.loads(json.dumps(recorded))})
+    # Made before each existed: steps shared over every size, later frames' palette held as the
+    # first's, the sizes above 1024 px free; a setting whose default did not change: today's.
+    assert (replayed.large_size_steps, replayed.later_hold, replayed.keep_viewing) == (0, 1.0, False)
+    assert replayed.tv_weight == Settings().tv_weight
+    assert replayed.replace(large_size_steps=4, later_hold=30.0, keep_viewing=True) == Settings(size=2048)
+    # Written by hand (no nst version): every missing setting is today's default.
+    assert settings_from_recipe({"settings": {"size": 2048}}) == Settings(size=2048)
+
+
 def test_a_setting_out_of_range_is_the_usual_settings_error():
     with pytest.raises(SettingsError, match="size must be between"):
         settings_from_recipe({"settings": {"size": 5}})
