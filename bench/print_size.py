@@ -244,13 +244,14 @@ def tiles_section(pair: tuple[Path, Path], folder: Path, viewing: int, sizes: tu
             b = np.asarray(Image.open(path))
             rows.append([size, whole["precision"], label, f"{psnr(a, b):.1f}",
                          int(np.abs(a.astype(int) - b.astype(int)).max()), f"{whole['units']:.1f}",
-                         f"{other['units']:.1f}", f"{other['units'] / whole['units']:.2f}"])
+                         f"{other['units']:.1f}", f"{other['units'] / whole['units']:.2f}",
+                         f"{other['seconds'] / whole['seconds']:.2f}"])
     quarter = sizes[0] // 4
     sheet = border_sheet(folder / f"{sizes[0]}-auto-{quarter}.png", folder / f"whole-{sizes[0]}-auto.png", quarter)
     return (
         "### Tiles against no tiles (the same plan and photo; PSNR and units against the untiled run)\n\n"
         + table(["size", "precision", "run", "PSNR dB", "largest difference", "untiled, units", "this run, units",
-                 "this / untiled"], rows)
+                 "this / untiled, units", "this / untiled, seconds"], rows)
         + f"\n\nCrops across tile borders: `{sheet.relative_to(ROOT)}`."
     )
 

@@ -112,9 +112,14 @@ class Tile:
 
     def own(self, features: Tensor, stride: int) -> Tensor:
         """The core's part of `features` (at `stride`) computed over the extent."""
+        rows, columns = self.own_window(stride)
+        return features[..., rows, columns]
+
+    def own_window(self, stride: int) -> tuple[slice, slice]:
+        """The core's (rows, columns) among the positions at `stride` of features computed over the extent."""
         left, top = self.extent[0] // stride, self.extent[1] // stride
         rows, columns = self.grid(stride)
-        return features[..., _shifted(rows, top), _shifted(columns, left)]
+        return _shifted(rows, top), _shifted(columns, left)
 
     def grid(self, stride: int) -> tuple[slice, slice]:
         """The core's (rows, columns) among the whole layer's positions at `stride`."""
