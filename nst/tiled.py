@@ -36,7 +36,7 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
-from .losses import content_loss, gram_matrix
+from .losses import content_loss, gram_matrix, layout_of
 from .memory import release_memory
 from .objective import Objective
 from .tiles import Tile, layer_reach, layer_shape
@@ -81,17 +81,10 @@ class Core(torch.autograd.Function):
 
     @staticmethod
     def backward(ctx: torch.autograd.function.FunctionCtx, grad: Tensor) -> tuple[Tensor, None, None]:
-        whole = torch.zeros(ctx.shape, dtype=grad.dtype, device=grad.device).contiguous(memory_format=ctx.layout)
+        whole = torch.empty(ctx.shape, dtype=grad.dtype, device=grad.device, memory_format=ctx.layout).zero_()
         rows, columns = ctx.window
         whole[..., rows, columns] = grad
         return whole, None, None
-
-
-def layout_of(features: Tensor) -> torch.memory_format:
-    """Channels-last where `features` are laid out so (and are not also plain contiguous), else contiguous."""
-    if features.is_contiguous(memory_format=torch.channels_last) and not features.is_contiguous():
-        return torch.channels_last
-    return torch.contiguous_format
 
 
 class TiledObjective:
