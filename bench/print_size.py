@@ -46,12 +46,12 @@ from PIL import Image, ImageDraw
 from speed import UNIT_SIZE, vgg_unit
 
 from nst import Settings, load_image, stylize
-from nst.budget import TILE_PIXELS, needs_bytes
-from nst.images import resize_long_side
-from nst.layers import stage_layers, widest_kind
-from nst.network import load_network
-from nst.schedule import plan_stages
-from nst.tiles import layer_reach
+from nst.core.layers import stage_layers, widest_kind
+from nst.io.images import resize_long_side
+from nst.networks.network import load_network
+from nst.plan.schedule import plan_stages
+from nst.tiles.budget import TILE_PIXELS, needs_bytes
+from nst.tiles.tiles import layer_reach
 
 PAIRS = (
     ("Garden.jpg", "style_starry_night.jpg"),

@@ -38,7 +38,7 @@ from measures import STYLE_LAYERS, Measures
 from PIL import Image
 
 from nst import Settings, load_image, stylize
-from nst.images import resize_long_side
+from nst.io.images import resize_long_side
 
 # Each photo with two paintings, every painting at least once: bright and dark
 # palettes, swirling, flat and graphic textures; a portrait, an object, an animal.

@@ -13,8 +13,8 @@ case differs by more than `--tolerance` levels.
 The cases cover every path the loop can take: the default, a mask with a
 second painting, a blend, the photo's luminance kept, histogram colours,
 L-BFGS, SqueezeNet (random weights in a private TORCH_HOME, so it runs
-offline), a noise start with the running average, and fp32 beside the
-precision the machine picks.
+offline), tiles, a size above the viewing size, a noise start with the
+running average, and fp32 beside the precision the machine picks.
 """
 
 from __future__ import annotations
@@ -79,6 +79,16 @@ CASES: dict[str, dict] = {
         "settings": {"size": 256, "steps": 40},
         "photo": "content_chelsea.jpg",
         "paintings": ["style_swirls.jpg"],
+    },
+    "tiles": {
+        "settings": {"size": 384, "tile": 160, "steps": 40},
+        "photo": "content_astronaut.jpg",
+        "paintings": ["style_starry_night.jpg"],
+    },
+    "above-viewing-size": {
+        "settings": {"size": 1152, "steps": 24, "large_size_steps": 2},
+        "photo": "content_chelsea.jpg",
+        "paintings": ["style_great_wave.jpg"],
     },
     "noise-average-picture": {
         "settings": {"size": 256, "init": "noise", "seed": 3, "average": True, "rescale": "picture", "steps": 30},

@@ -43,8 +43,8 @@ from measures import Measures
 from quality import MEASURED, PAIRS, Lever, pair_paths, run_ours, settings_for
 
 from nst import Settings, load_image
-from nst.device import bf16_is_fast, resolve_compute
-from nst.network import load_network
+from nst.networks.device import bf16_is_fast, resolve_compute
+from nst.networks.network import load_network
 
 # oneDNN and ATen both held to AVX2: a CPU without native bf16, as far as this machine can be one.
 FP32_CPU = {"ONEDNN_MAX_CPU_ISA": "AVX2", "ATEN_CPU_CAPABILITY": "avx2"}

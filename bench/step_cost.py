@@ -23,11 +23,11 @@ from step_worker import backbone_settings, ensure_squeezenet_weights, in_own_pro
 from torch.utils.flop_counter import FlopCounterMode
 
 from nst import Settings, load_image
-from nst.device import resolve_compute
-from nst.extractors import get_extractor
-from nst.feature_extractor import FeatureExtractor
-from nst.losses import gram_matrix
-from nst.schedule import plan_stages
+from nst.core.losses import gram_matrix
+from nst.networks.device import resolve_compute
+from nst.networks.interface import FeatureExtractor
+from nst.networks.registry import get_extractor
+from nst.plan.schedule import plan_stages
 from web.limits import MAX_SIZE
 
 # --------------------------------------------------------------------------- the floor

@@ -4,7 +4,7 @@
 each speed lever, in a fresh Python process started by `in_own_process`: the
 peak resident memory it reports is then that configuration's own, and a
 lever that changes the process (threads, OMP_WAIT_POLICY) touches nothing
-else. The child times the real loop's step (`nst.descent.Descent.step` on the
+else. The child times the real loop's step (`nst.core.descent.Descent.step` on the
 first stage's objective) and answers with one `RESULT` line (see `common.in_child`).
 """
 
@@ -24,9 +24,9 @@ from common import OUT, in_child, pair_paths, serve_child, sync
 from PIL import Image
 
 from nst import Settings, load_image, preset
-from nst.descent import Descent
-from nst.network import Network
-from nst.objective import Objective
+from nst.core.descent import Descent
+from nst.core.objective import Objective
+from nst.networks.network import Network
 from nst.stylize import prepare
 
 SQUEEZENET_FILE = "squeezenet1_1-b8a52dc0.pth"

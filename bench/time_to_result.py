@@ -30,10 +30,10 @@ from common import (
 from visitor import app_run
 
 from nst import Settings, load_image, stylize
-from nst.extractors import build_extractor
-from nst.network import load_network
-from nst.schedule import plan_stages
-from nst.targets import clear_cache
+from nst.core.targets import clear_cache
+from nst.networks.network import load_network
+from nst.networks.registry import build_extractor
+from nst.plan.schedule import plan_stages
 
 
 def scale_seconds(run: Timed) -> str:

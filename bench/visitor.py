@@ -16,7 +16,7 @@ import torch
 from common import Profile, Report, default_settings, pair_paths, run_alone, table
 
 from nst import Settings
-from nst.targets import clear_cache
+from nst.core.targets import clear_cache
 
 
 def app_run(content: Path, style: Path, settings: Settings) -> tuple[float, float, int]:

@@ -1,7 +1,7 @@
 """Command line: `python -m nst CONTENT STYLE [STYLE ...] -o OUT.png` (STYLE optional with a painting's preset).
 
 A video as CONTENT (MP4, WebM, MOV, or an animated GIF or WebP) is restyled
-frame by frame, steadily (`nst.clip`), into `-o OUT.mp4` (or .gif, .webp): the
+frame by frame, steadily (`nst.clips.clip`), into `-o OUT.mp4` (or .gif, .webp): the
 frame rate kept, the sound kept in MP4, the recipe in the MP4's tag and in
 the first frame's PNG beside it (OUT.png; its "photo" is that first frame).
 Ctrl-C keeps the frames made so far as a playable clip.
@@ -26,16 +26,17 @@ from pathlib import Path
 
 from PIL import Image
 
-from .animation import FORMATS, save_animation
-from .clip import stylize_clip
+from .clips.clip import stylize_clip
 from .errors import NSTError, RunFailedError
-from .extractors import BACKBONES
 from .interrupt import ctrl_c_requests_stop
+from .io.animation import FORMATS, save_animation
+from .io.clip_reader import open_clip
+from .io.clip_writer import ClipWriter
+from .networks.registry import BACKBONES
 from .presets import PRESETS, preset, preset_painting
 from .recipe import differences, make_recipe, read_recipe, save_png, settings_from_recipe
 from .settings import COLOR_MODES, DEVICES, FIELDS, INITS, OPTIMIZERS, PRECISIONS, TILE_GRAMS, WEIGHTINGS, Settings
 from .stylize import Progress, stylize
-from .video import ClipWriter, open_clip
 
 EXIT_BAD_INPUT = 1
 EXIT_RUN_FAILED = 3
@@ -303,10 +304,7 @@ def run_clip(args: argparse.Namespace, settings: Settings, styles: list[str], ou
         if given:
             raise NSTError(f"{option} is for pictures; a clip's frames each start from the one before.")
     clip = open_clip(args.content)
-    frames = clip.frames()
-    first_frame = Image.fromarray(next(frames))
-    frames.close()
-    recipe = make_recipe(settings, first_frame, styles, mask=args.mask, mask_paintings=args.mask_style)
+    recipe = make_recipe(settings, clip.first_picture(), styles, mask=args.mask, mask_paintings=args.mask_style)
     for note in differences(wanted, recipe) if wanted else ():
         print(f"note: {note}", file=sys.stderr)
     poster = output.with_suffix(".png")

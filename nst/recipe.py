@@ -7,7 +7,7 @@ caller names, such as "mask" or "mask_paintings"). Every PNG that nst writes
 carries it in a text chunk named `nst-recipe`, so a picture can be remade
 (`python -m nst PHOTO PAINTING --recipe result.png -o again.png`) or its
 settings reused on the page. A restyled clip carries it too, in its MP4's
-metadata tag of the same name (`nst.video.ClipWriter`).
+metadata tag of the same name (`nst.io.clip_writer.ClipWriter`).
 
 Input digests are taken over the decoded RGB pixels, not the file's bytes:
 the picture depends only on those pixels, so the same photo saved again
@@ -40,11 +40,11 @@ from pathlib import Path
 import torch
 from PIL import Image, PngImagePlugin
 
-from . import __version__
 from .errors import NSTError
-from .images import ImageSource, as_image, as_list
-from .progress import Progress
+from .io.images import ImageSource, as_image, as_list
+from .plan.progress import Progress
 from .settings import Settings
+from .version import __version__
 
 CHUNK = "nst-recipe"
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -175,7 +175,7 @@ def mp4_recipe_text(path: Path) -> str:
     """The text of the recipe tag, read from the MP4's header without decoding its frames."""
     # Imported here: PyAV costs every start of the library, the command line and the page
     # about 50 ms and 40 MB, and only clips need it.
-    from .video import ClipInputError, read_recipe_tag
+    from .io.clip_reader import ClipInputError, read_recipe_tag
 
     try:
         text = read_recipe_tag(path)

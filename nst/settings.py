@@ -56,15 +56,13 @@ class Settings:
 
     backbone: str = "vgg19"
     size: int = 512
-    # Steps in all, over every scale and stage (see nst.schedule): few enough for seconds on a
+    # Steps in all, over every scale and stage (see nst.plan.schedule): few enough for seconds on a
     # 2-core CPU at 512 px (BENCHMARKS.md, Speed). Above 1024 px they make the picture at 1024,
     # and each larger size adds large_size_steps (texture, then shapes): the strokes at full size.
     steps: int = 26
     large_size_steps: int = 4
-    # Above 1024 px, the picture reduced to 1024 px stays the 1024 px run's: the larger sizes add
-    # only the detail 1024 px cannot show (nst/viewing.py). Without it their strokes, the painting's
-    # at its own resolution, made a finer, weaker painting at viewing size (Gram distance +0.07 to
-    # +0.32 at 1024 px; BENCHMARKS.md, Print size).
+    # Above 1024 px, the picture reduced to 1024 px stays the 1024 px run's; the larger sizes add only
+    # the detail 1024 px cannot show (nst/plan/viewing.py; BENCHMARKS.md, Print size).
     keep_viewing: bool = True
     optimizer: str = "adam"
     learning_rate: float | None = None
@@ -105,7 +103,7 @@ class Settings:
     palette_transfer: str = "transport"
     content_target: str = "repainted"
     # Weight of the term that holds the picture's colour distribution to the palette
-    # the start was moved to (nst/palette_hold.py), against the style layers' 1000 each;
+    # the start was moved to (nst/colour/palette_hold.py), against the style layers' 1000 each;
     # it grows with the strength, faster above 1. Without it the texture pulled the
     # colours off the painting's as the strength rose.
     palette_hold: float = 10000.0
@@ -128,7 +126,7 @@ class Settings:
     # Coarse to fine, the output size takes finish_share of the steps: first texture_share
     # of them count only the shallowest texture_layers style layers, then the shallowest
     # finish_layers, the deepest of those at finish_deep_weight times its weight (content
-    # layers no deeper than the deepest style layer counted). See nst.schedule. A
+    # layers no deeper than the deepest style layer counted). See nst.plan.schedule. A
     # finish_share of 0 is the plan before these stages: every scale up to the output
     # counts every layer (with 160 steps and coarse_bias 1.25, the previous default).
     finish_share: float = 0.3
@@ -151,33 +149,15 @@ class Settings:
     # Carry Adam's moments to the next scale (upsampled): measured worse, so off.
     carry_adam: bool = False
 
-    # Video clips (nst.clip; Ruder, Dosovitskiy and Brox, GCPR 2016): each frame after the
-    # first starts from the previous result carried along the motion, so it takes only
-    # later_steps at the output size (a third of a default run's work or less, nst.cost),
-    # and temporal_weight holds it to that carried picture where the motion is reliable
-    # (a mean squared difference, so the same at every size). Adam's first step moves
-    # every pixel by about the learning rate before the temporal term, zero at the carried
-    # start, can pull back: at later_rate times the first frame's rate that kick is smaller.
-    # On a 240x160 pan (6 frames, per-frame restyling 6.9 levels of temporal
-    # error): weight 1e5 left 2.9, 1e6 1.5, 3e6 1.1 but with the Gram and palette terms
-    # half as large again; rate share 1 about twice the error (3e6: 2.2), 0.25 1.2 at 1e6.
-    # The kick also widens the picture's colours: at a rate share of 0.5 a 480x320 pan's colour
-    # distance jumped from 0.023 to 0.029 at the first later frame and reached 0.035 by the
-    # tenth (single runs: 0.023); at 0.25 it stayed 0.022-0.023, on a zoom and a moving disc
-    # too, with the temporal error lower (pan 0.61 -> 0.45) and the Gram distance the same.
+    # Video clips (nst.clips.clip; Ruder, Dosovitskiy and Brox, GCPR 2016): a later frame starts from
+    # the previous result carried along the motion, takes later_steps at later_rate of the first
+    # frame's rate (Adam's first step would widen the colours), and temporal_weight holds it where
+    # the motion is reliable. Figures: BENCHMARKS.md, Clips.
     later_steps: int = 4
     later_rate: float = 0.25
     temporal_weight: float = 1.0e6
-    # A later frame's palette hold is later_hold times palette_hold. Its few steps leave what the
-    # motion uncovers, which starts from the repainted photo, under-painted and brighter than
-    # the painting around it, and the temporal term then holds it: on a 240x160 moving-disc
-    # clip the colour distance grew from 0.017 to 0.055 over 8 frames (per-frame runs: 0.017);
-    # at 10 times it stayed 0.017-0.020. At 480 px 10 times was not enough (a pan's 0.023 rose
-    # to 0.042 in 6 frames): at 30 times, over three 480x320 clips, the colour ratio to a
-    # single run fell from 1.85-2.08 to 1.31-1.52, temporal error 0.49 -> 0.86 on the pan
-    # (per-frame: 11.0), Gram ratio 1.03 -> 1.03-1.06; at 100 the Gram distance rose 6%.
-    # With later_rate 0.25 it is still needed: at 10 times the pan's colour rose to 0.029 in
-    # 10 frames, the disc's from 0.019 to 0.030.
+    # A later frame holds the palette later_hold times harder: what the motion uncovers starts
+    # brighter than the painting around it (BENCHMARKS.md, Clips).
     later_hold: float = 30.0
 
     # Report every this many steps (and always after the first and the last).
@@ -188,13 +168,13 @@ class Settings:
     precision: str = "auto"
     channels_last: bool | None = None
     # Memory the run may use, in bytes (None: half the machine's, or the GPU's). A stage whose
-    # network activations do not fit runs in tiles (nst/budget.py), with the same result.
+    # network activations do not fit runs in tiles (nst/tiles/budget.py), with the same result.
     max_memory: float | None = None
     # Force tiles of this many pixels a side whatever the budget (tests and studies).
     tile: int | None = None
     # How tiles get the whole picture's style statistics: "exact" sums them in a pass of its own
     # each step (the untiled gradient); "previous" reuses the sums of the step before, a pass
-    # fewer (nst/tiled.py; BENCHMARKS.md, Print size, compares the two).
+    # fewer (nst/tiles/tiled.py; BENCHMARKS.md, Print size, compares the two).
     tile_grams: str = "exact"
 
     def __post_init__(self) -> None:

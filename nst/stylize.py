@@ -5,13 +5,13 @@ minimise content + style + total-variation loss, and yields a `Progress`
 record every few steps and always at the end. Everything that shows progress
 (the web page, the command line, the benchmark) consumes this one generator.
 
-The run goes through the stages of its plan (`nst.schedule`), coarse to
-fine. At each stage it takes the references of its size (`nst.references`),
-builds the stage's objective (`nst.objective`), starts from the picture the
-canvas gives it (`nst.canvas`) and descends (`nst.descent`); the clock
-(`nst.clock`) times it, says when to report and when the deadline has come.
+The run goes through the stages of its plan (`nst.plan.schedule`), coarse to
+fine. At each stage it takes the references of its size (`nst.core.references`),
+builds the stage's objective (`nst.core.objective`), starts from the picture the
+canvas gives it (`nst.core.canvas`) and descends (`nst.core.descent`); the clock
+(`nst.core.clock`) times it, says when to report and when the deadline has come.
 Above viewing size every step keeps the picture, reduced to that size, as
-the viewing-size stages made it (`nst.viewing`).
+the viewing-size stages made it (`nst.plan.viewing`).
 
 Closing the generator stops the work at its next step and frees its memory.
 A deadline ends the run early with the image reached so far; a loss that
@@ -20,6 +20,7 @@ stops being finite raises `RunFailedError` carrying the last good image.
 
 from __future__ import annotations
 
+import functools
 import math
 import time
 from collections.abc import Iterator, Sequence
@@ -30,24 +31,25 @@ import torch
 from PIL import Image
 from torch import Tensor
 
-from . import guidance
-from .budget import check_memory
-from .canvas import Canvas
-from .clock import Clock, Records
-from .descent import Descent
+from .colour.palette import Palette
+from .core import guidance
+from .core.canvas import Canvas
+from .core.clock import Clock, Records
+from .core.descent import Descent
+from .core.objective import Objective, objective_for
+from .core.references import References, reference_layers, references_for
+from .core.temporal import Temporal
 from .errors import RunFailedError, SettingsError
-from .images import ImageSource, as_image, as_list
-from .network import Network, load_network
-from .objective import Objective, objective_for
+from .io.images import ImageSource, as_image, as_list
+from .networks.network import Network, load_network
 from .paintings import Paintings, with_blend
-from .palette import Palette
-from .progress import Progress
-from .references import References, references_for
-from .schedule import Stage, learning_rate_at, plan_stages, reach_factor
+from .plan.progress import Progress
+from .plan.schedule import Stage, learning_rate_at, plan_stages, reach_factor
+from .plan.viewing import ViewingLock, viewing_lock
 from .settings import Settings
-from .temporal import Temporal
-from .tiled import TiledObjective
-from .viewing import ViewingLock, viewing_lock
+from .tiles.budget import check_memory, tiles_for
+from .tiles.tiled import TiledObjective
+from .tiles.tiles import tiled_features
 
 __all__ = ["Progress", "stylize"]
 
@@ -69,7 +71,7 @@ def stylize(
     `mask` (any image, the photo's proportions) says where the style goes:
     white = styled, black = kept as the photo, grey = in between; with
     `mask_styles` the black region takes those paintings instead of the photo.
-    An all-white mask is an ordinary run. See `nst.guidance`.
+    An all-white mask is an ordinary run. See `nst.core.guidance`.
     """
     started = time.perf_counter()
     settings = settings or Settings()
@@ -94,7 +96,7 @@ def stylize(
 class Parts:
     """What a run is made of before its first step: the network, the plan, the paintings, the mask, the canvas.
 
-    A video frame after the first adds its temporal term (`nst.clip`).
+    A video frame after the first adds its temporal term (`nst.clips.clip`).
     """
 
     settings: Settings
@@ -106,9 +108,14 @@ class Parts:
     temporal: Temporal | None = None
 
     def references(self, stage: Stage, previous: References | None = None) -> References:
-        """What `stage` compares the picture with (`previous`, when they serve it)."""
+        """What `stage` compares the picture with (`previous`, when they serve it); here the size's tiles are chosen."""
+        if previous is not None and previous.serve(stage):
+            return previous
+        layers = reference_layers(stage, self.settings, self.network)
+        tiles = tiles_for(self.settings, self.network, stage.size, [*layers.content, *layers.style], layers.content)
+        features = functools.partial(tiled_features, self.network, tiles=tiles) if tiles else None
         masked = self.mask is not None
-        return references_for(stage, previous, self.settings, self.network, self.paintings, self.canvas, masked)
+        return references_for(stage, self.settings, self.network, self.paintings, self.canvas, masked, tiles, features)
 
     def objective(self, stage: Stage, references: References) -> Objective | TiledObjective:
         """What `stage` minimises: evaluated whole, or tile by tile where the size's references say so."""

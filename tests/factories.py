@@ -119,7 +119,7 @@ def make_clip(
 
 
 def make_animation(path: Path, count: int = 10, durations: list[int] | None = None) -> Path:
-    """An animated GIF or WebP of `numbered_frame`s written by Pillow, a writer independent of `nst.video`."""
+    """An animated GIF or WebP of `numbered_frame`s written by Pillow, a writer independent of `nst.io`."""
     frames = [Image.fromarray(numbered_frame(index)) for index in range(count)]
     options = {"lossless": True} if path.suffix == ".webp" else {}
     frames[0].save(path, save_all=True, append_images=frames[1:], duration=durations or 100, loop=0, **options)
@@ -128,7 +128,7 @@ def make_animation(path: Path, count: int = 10, durations: list[int] | None = No
 
 def make_pan(path: Path, count: int = 5, size: tuple[int, int] = (96, 64), step: int = 4) -> Path:
     """An MP4 of a window sliding `step` px a frame to the right across `make_photo`: a camera pan of known motion."""
-    from nst.video import write_clip
+    from nst.io.clip_writer import write_clip
 
     width, height = size
     photo = np.asarray(make_photo(width + step * (count - 1), height))

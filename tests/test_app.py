@@ -25,7 +25,7 @@ import web.estimate
 import web.limits
 import web.pace
 import web.run
-from nst.extractors import build_extractor
+from nst.networks.registry import build_extractor
 from nst.recipe import image_digest
 from web.form import DEFAULT, format_weights
 from web.history import History

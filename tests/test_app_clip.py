@@ -19,7 +19,7 @@ import app
 import nst
 import web.clip_run
 import web.run
-from nst.video import open_clip, read_recipe_tag
+from nst.io.clip_reader import open_clip, read_recipe_tag
 from web.history import History
 from web.run_files import session_folder
 from web.run_record import RunRecord

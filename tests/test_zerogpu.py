@@ -23,8 +23,8 @@ import nst
 import web.clip_run
 import web.run
 import web.zerogpu
-from nst.extractors import build_extractor
-from nst.video import Clip
+from nst.io.clip_reader import Clip
+from nst.networks.registry import build_extractor
 from web.gpu_time import (
     FINISH_SECONDS,
     FLOOR_SECONDS,
@@ -158,7 +158,7 @@ def test_a_run_one_gpu_request_cannot_hold_is_refused_naming_a_size_that_fits():
 
 
 def phone_clip(seconds: float, fps: int = 30) -> Clip:
-    """A Full HD clip as `nst.video.open_clip` describes one, without a file: only its shape is priced."""
+    """A Full HD clip as `nst.io.clip_reader.open_clip` describes one, without a file: only its shape is priced."""
     return Clip(Path("walk.mp4"), 1920, 1080, Fraction(fps), round(seconds * fps), seconds, 0, False, None, 60.0)
 
 

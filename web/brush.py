@@ -28,7 +28,7 @@ from .uploads import thumbnail, upload_path
 BRUSH_COLOR = (255, 45, 150)
 BRUSH_OPACITY = 0.45
 # The editor's canvas holds the photo at display size: a mask is feathered over a percent of
-# the picture (nst.guidance), so it needs no more detail, and a 40 MP upload is not sent back and forth.
+# the picture (nst.core.guidance), so it needs no more detail, and a 40 MP upload is not sent back and forth.
 EDITOR_SIDE = DISPLAY_SIDE
 
 EditorValue = dict[str, Any]

@@ -2,7 +2,7 @@
 
 A clip's first frame is an ordinary run; each later frame starts from the
 previous result and takes only a short plan at the output size
-(`nst.schedule.later_frame_plan`). Besides its steps, every frame is encoded
+(`nst.plan.schedule.later_frame_plan`). Besides its steps, every frame is encoded
 into the MP4 and every later one has its motion found (two DIS flows), both on
 the CPU whatever the network runs on, and both growing with the frame's
 pixels. The pricing is done where pictures are priced: on ZeroGPU by
@@ -14,9 +14,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import nst
-from nst.cost import plan_work
-from nst.schedule import later_frame_plan, plan_stages
-from nst.video import Clip
+from nst.io.clip_reader import Clip
+from nst.plan.cost import plan_work
+from nst.plan.schedule import later_frame_plan, plan_stages
 
 # Two DIS flows, the carry along them and one H.264 frame, per megapixel of the output frame:
 # 0.21 s and 0.05 s for a 1024x576 frame of noise (the encoder's worst case) on this project's
@@ -26,7 +26,7 @@ FRAME_SECONDS_PER_MEGAPIXEL = 0.45
 
 @dataclass(frozen=True)
 class ClipWork:
-    """A clip run's work: weighted megapixel-steps (`nst.cost`), steps, and the frames' own CPU time."""
+    """A clip run's work: weighted megapixel-steps (`nst.plan.cost`), steps, and the frames' own CPU time."""
 
     megapixel_steps: float
     steps: int

@@ -1,9 +1,9 @@
-"""A clip instead of a photo: checked at upload, restyled frame by frame (`nst.clip`), written as an MP4.
+"""A clip instead of a photo: checked at upload, restyled frame by frame (`nst.clips.clip`), written as an MP4.
 
 The page's caps (`web.limits`: seconds, the output's long side, the frames'
 pixels) are set by the hardware. The run streams its current frame about once
 a second, as a picture's run does, and every finished frame goes straight
-into the MP4 (`nst.video.ClipWriter`, H.264 with the source's sound and the
+into the MP4 (`nst.io.clip_writer.ClipWriter`, H.264 with the source's sound and the
 recipe in a tag). Stop ends the run at its next update (`web.stops`); the
 writer is closed as the run's generator closes, so the frames made so far
 are a playable clip.
@@ -21,8 +21,9 @@ import gradio as gr
 from PIL import Image
 
 import nst
-from nst.clip import ClipProgress, stylize_clip
-from nst.video import Clip, ClipWriter, open_clip
+from nst.clips.clip import ClipProgress, stylize_clip
+from nst.io.clip_reader import Clip, open_clip
+from nst.io.clip_writer import ClipWriter
 
 from . import limits
 from .estimate import estimate_clip_seconds, estimate_settings, pace_basis

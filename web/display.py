@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 from PIL import Image
 
-from nst.images import resize_long_side
+from nst.io.images import resize_long_side
 
 from . import limits
 

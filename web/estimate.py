@@ -9,10 +9,10 @@ project's measurements on a 2-core CPU, and says so.
 from __future__ import annotations
 
 import nst
-from nst.cost import plan_work
-from nst.device import resolve_compute
-from nst.schedule import plan_stages
-from nst.video import Clip
+from nst.io.clip_reader import Clip
+from nst.networks.device import resolve_compute
+from nst.plan.cost import plan_work
+from nst.plan.schedule import plan_stages
 
 from .clip_cost import clip_work
 from .limits import deadline
@@ -37,7 +37,7 @@ PRECISION = resolve_compute().precision
 
 
 def megapixel_steps(settings: nst.Settings, photo_size: tuple[int, int] | None = None) -> float:
-    """The run's work in the loop's own step-cost model (`nst.cost`), for a photo of `photo_size` (width, height).
+    """The run's work in the loop's own step-cost model (`nst.plan.cost`), for a photo of `photo_size` (width, height).
 
     Without a photo, a square one (the most pixels at this size).
     """

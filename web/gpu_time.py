@@ -21,8 +21,8 @@ import dataclasses
 import math
 
 import nst
-from nst.schedule import plan_stages
-from nst.video import Clip
+from nst.io.clip_reader import Clip
+from nst.plan.schedule import plan_stages
 
 from .clip_cost import clip_work
 from .estimate import megapixel_steps

@@ -6,7 +6,7 @@ thread's arena for reuse, and the queue runs each job on whichever worker
 thread is free. The server's resident memory then ratchets up: a soak of the
 page (bench/soak.py) measured about 3 MB more per small run and 80-230 MB
 more per 512 px run, never returned; Python's own objects grew by a
-twentieth of that. So the page releases them when each run ends (`nst.memory`).
+twentieth of that. So the page releases them when each run ends (`nst.tiles.memory`).
 """
 
 from __future__ import annotations
@@ -14,14 +14,14 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator
 
-from nst.memory import release_memory
+from nst.tiles.memory import release_memory
 
 __all__ = ["memory_released", "release_memory"]
 
 
 @contextlib.contextmanager
 def memory_released() -> Iterator[None]:
-    """Release memory (see `nst.memory.release_memory`) when the block ends, however it ends."""
+    """Release memory (see `nst.tiles.memory.release_memory`) when the block ends, however it ends."""
     try:
         yield
     finally:

@@ -9,7 +9,7 @@ from typing import Any
 import gradio as gr
 
 import nst
-from nst.extractors import get_extractor
+from nst.networks.registry import get_extractor
 
 from .examples import painting_for_preset
 from .form import PRESET_FIELDS, form_values, widget_values

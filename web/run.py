@@ -18,8 +18,8 @@ import gradio as gr
 from PIL import Image
 
 import nst
+from nst.io.clip_reader import open_clip
 from nst.recipe import make_recipe, save_png
-from nst.video import open_clip
 
 from .active_runs import ACTIVE_RUNS
 from .clip_run import VIDEO_NAME, clip_size, compute_clip, first_picture, open_upload, stop_clip

@@ -23,7 +23,7 @@ import pandas as pd
 from PIL import Image
 
 import nst
-from nst.animation import save_animation
+from nst.io.animation import save_animation
 from nst.recipe import save_png
 
 from .display import display_array, for_display, larger_than_shown

@@ -9,7 +9,7 @@ to be put on "cuda" when the app's module is imported: outside the decorated
 functions a CUDA emulation stands in, and the worker receives the weights on
 the real GPU. So on ZeroGPU the feature networks are built here, once, into
 the same per-device cache that every run reads, by the loop's own helper
-(`nst.network.load_network`). ZeroGPU does not support `torch.compile`; we do not use it anyway (it
+(`nst.networks.network.load_network`). ZeroGPU does not support `torch.compile`; we do not use it anyway (it
 did not pay off on the CPU either, see BENCHMARKS.md).
 
 Anywhere else (no `spaces` package, or a Space on other hardware, where the
@@ -34,9 +34,9 @@ except ImportError:
     spaces = None
 
 import nst
-from nst.extractors import BACKBONES
-from nst.network import load_network
-from nst.video import Clip
+from nst.io.clip_reader import Clip
+from nst.networks.network import load_network
+from nst.networks.registry import BACKBONES
 
 from .gpu_time import check_clip_fits, check_fits, clip_gpu_seconds, deadline_within, gpu_seconds
 
