@@ -1,10 +1,13 @@
 """Command line: `python -m nst CONTENT STYLE [STYLE ...] -o OUT.png` (STYLE optional with a painting's preset).
 
-A video as CONTENT (MP4, WebM, MOV, or an animated GIF or WebP) is restyled
-frame by frame, steadily (`nst.clips.clip`), into `-o OUT.mp4` (or .gif, .webp): the
-frame rate kept, the sound kept in MP4, the recipe in the MP4's tag and in
-the first frame's PNG beside it (OUT.png; its "photo" is that first frame).
-Ctrl-C keeps the frames made so far as a playable clip.
+A video as CONTENT (MP4, WebM, MOV) is restyled frame by frame, steadily
+(`nst.clips.clip`), into `-o OUT.mp4` (or .gif, .webp): the frame rate kept,
+the clip's own size unless --size says otherwise (up to the picture default,
+never enlarged), the sound kept in MP4, the recipe in the MP4's tag and in the
+first frame's PNG beside it (OUT.png; its "photo" is that first frame).
+Ctrl-C keeps the frames made so far as a playable clip. An animated GIF or
+WebP is restyled as a clip when OUTPUT is a clip, and as a picture made from
+its first frame (as the page does) when OUTPUT is a picture.
 
 Options mirror the settings; only the ones given override the chosen preset,
 or the recipe read with --recipe (from a PNG nst wrote, or a JSON file), so a
@@ -31,11 +34,22 @@ from .errors import NSTError, RunFailedError
 from .interrupt import ctrl_c_requests_stop
 from .io.animation import FORMATS, save_animation
 from .io.clip_reader import open_clip
-from .io.clip_writer import ClipWriter
+from .io.clip_writer import OUTPUT_FORMATS, ClipWriter
 from .networks.registry import BACKBONES
 from .presets import PRESETS, preset, preset_painting
 from .recipe import differences, make_recipe, read_recipe, save_png, settings_from_recipe
-from .settings import COLOR_MODES, DEVICES, FIELDS, INITS, OPTIMIZERS, PRECISIONS, TILE_GRAMS, WEIGHTINGS, Settings
+from .settings import (
+    COLOR_MODES,
+    DEVICES,
+    FIELDS,
+    INITS,
+    MULTISCALE_FROM,
+    OPTIMIZERS,
+    PRECISIONS,
+    TILE_GRAMS,
+    WEIGHTINGS,
+    Settings,
+)
 from .stylize import Progress, stylize
 
 EXIT_BAD_INPUT = 1
@@ -70,11 +84,13 @@ def names(text: str) -> tuple[str, ...]:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    defaults = Settings()  # the help states the library's own defaults, so it cannot drift from them
     parser = argparse.ArgumentParser(
         prog="python -m nst",
         description="Neural style transfer (Gatys et al. 2016): repaint CONTENT in the style of STYLE.",
     )
-    parser.add_argument("content", help="photo to repaint")
+    parser.add_argument("content", help="photo to repaint (an animated GIF or WebP: its first frame, or the whole "
+                        "animation when OUTPUT is a clip); or a clip to restyle into a clip")
     parser.add_argument("styles", nargs="*", metavar="style",
                         help="one or more style images (default: the painting a painting's preset was tuned on)")
     parser.add_argument("-o", "--output", required=True, help="where to write the result (.png recommended)")
@@ -82,7 +98,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--recipe", metavar="FILE",
                         help="settings of a PNG nst wrote, or of a JSON recipe; options given override them")
     parser.add_argument("--backbone", choices=BACKBONES, help="feature network (default: the embedded vgg19)")
-    parser.add_argument("--size", type=int, help="long side of the output in pixels (default 512, up to 8192)")
+    parser.add_argument("--size", type=int, help=f"long side of the output in pixels (default {defaults.size}, up to "
+                        f"8192; a clip keeps its own size up to {defaults.size})")
     parser.add_argument("--max-memory", type=memory, metavar="SIZE",
                         help="memory the run may use, e.g. 6G (default: half the machine's); "
                         "large pictures run in tiles to fit")
@@ -120,19 +137,20 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--seed", type=int)
     multiscale = parser.add_mutually_exclusive_group()
     multiscale.add_argument("--multiscale", dest="multiscale", action="store_true", default=None,
-                            help="coarse to fine (default above 256 px)")
+                            help=f"coarse to fine (default from {MULTISCALE_FROM * defaults.min_scale} px)")
     multiscale.add_argument("--no-multiscale", dest="multiscale", action="store_false")
     parser.add_argument("--device", choices=DEVICES)
     parser.add_argument("--precision", choices=PRECISIONS)
     parser.add_argument("--deadline", type=float,
                         help="stop after this many seconds, keeping the image (or the clip's frames) so far")
-    parser.add_argument("--later-steps", type=int, help="clips: steps of each frame after the first (default 4)")
-    parser.add_argument("--later-rate", type=float,
-                        help="clips: learning rate of the later frames, as a share of the first's (default 0.5)")
+    parser.add_argument("--later-steps", type=int,
+                        help=f"clips: steps of each frame after the first (default {defaults.later_steps})")
+    parser.add_argument("--later-rate", type=float, help="clips: learning rate of the later frames, as a share of "
+                        f"the first's (default {defaults.later_rate:g})")
     parser.add_argument("--temporal-weight", type=float,
                         help="clips: how strongly each frame holds to the one before, carried along the motion")
     parser.add_argument("--later-hold", type=float,
-                        help="clips: how much harder later frames hold the palette (default 30)")
+                        help=f"clips: how much harder later frames hold the palette (default {defaults.later_hold:g})")
     parser.add_argument("--save-every", nargs=2, metavar=("N", "DIR"), help="save every N-th step's image into DIR")
     parser.add_argument("--animation", help="write the run's progress as an animation (.gif or .webp)")
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
@@ -224,7 +242,7 @@ def run(args: argparse.Namespace) -> int:
         settings = settings.replace(yield_every=math.gcd(save_every, settings.yield_every))
     output = Path(args.output)
     check_writable(output)
-    if is_clip(Path(args.content)):
+    if is_clip(Path(args.content)) and (is_video(Path(args.content)) or output.suffix.lower() in OUTPUT_FORMATS):
         return run_clip(args, settings, styles, output, wanted)
     if args.animation:
         animation = Path(args.animation)
@@ -283,12 +301,16 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
+def is_video(path: Path) -> bool:
+    """Whether CONTENT is a video container: always a clip (an animated GIF or WebP may also be a picture)."""
+    return path.suffix.lower() in VIDEO_SUFFIXES
+
+
 def is_clip(path: Path) -> bool:
     """Whether CONTENT is a clip: a video container, or a GIF or WebP with more than one frame."""
-    suffix = path.suffix.lower()
-    if suffix in VIDEO_SUFFIXES:
+    if is_video(path):
         return True
-    if suffix not in (".gif", ".webp") or not path.is_file():
+    if path.suffix.lower() not in (".gif", ".webp") or not path.is_file():
         return False
     try:
         with Image.open(path) as image:
@@ -303,7 +325,15 @@ def run_clip(args: argparse.Namespace, settings: Settings, styles: list[str], ou
                           ("--animation", args.animation)):
         if given:
             raise NSTError(f"{option} is for pictures; a clip's frames each start from the one before.")
+    if output.suffix.lower() not in OUTPUT_FORMATS:
+        raise NSTError(
+            f"{Path(args.content).name} is a video: restyle it into a clip (-o OUT.mp4, .gif or .webp), "
+            f"not {output.suffix or 'a file without a suffix'!r}."
+        )
     clip = open_clip(args.content)
+    if args.size is None and wanted is None:
+        # A clip is never enlarged past its own size: that costs time and adds no detail.
+        settings = settings.replace(size=min(settings.size, max(clip.width, clip.height)))
     recipe = make_recipe(settings, clip.first_picture(), styles, mask=args.mask, mask_paintings=args.mask_style)
     for note in differences(wanted, recipe) if wanted else ():
         print(f"note: {note}", file=sys.stderr)

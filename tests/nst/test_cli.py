@@ -251,3 +251,15 @@ def test_the_first_ctrl_c_is_a_request_and_the_second_interrupts():
         with pytest.raises(KeyboardInterrupt):
             signal.raise_signal(signal.SIGINT)
     assert signal.getsignal(signal.SIGINT) is before
+
+
+def test_the_help_states_the_librarys_own_defaults():
+    """The help once said --later-rate defaults to 0.5 (the code used 0.25) and coarse to fine above 256 px (384)."""
+    from nst.cli import build_parser
+    from nst.settings import MULTISCALE_FROM
+
+    defaults = Settings()
+    text = " ".join(build_parser().format_help().split())
+    assert f"the first's (default {defaults.later_rate:g})" in text
+    assert f"coarse to fine (default from {MULTISCALE_FROM * defaults.min_scale} px)" in text
+    assert f"(default {defaults.later_steps})" in text and f"(default {defaults.later_hold:g})" in text

@@ -20,7 +20,7 @@ from nst.io.clip_writer import ClipWriter
 from nst.plan.cost import plan_work
 from nst.plan.schedule import later_frame_plan, plan_stages
 
-from ..factories import make_clip, make_painting, make_pan
+from ..factories import make_clip, make_painting, make_pan, numbered_frame
 
 ROOT = Path(__file__).resolve().parents[2]
 STEP = 4
@@ -121,6 +121,45 @@ def test_the_command_line_writes_a_gif(tmp_path, painting_path):
     # GIF keeps delays in hundredths of a second: 12 fps is written as 8 and 9, so count the pictures themselves.
     with Image.open(tmp_path / "out.gif") as gif:
         assert gif.n_frames == 3
+
+
+def animated_gif(path: Path, count: int = 3) -> Path:
+    """An animated GIF of `numbered_frame`s, 64x48, as a visitor's phone might send for a photo."""
+    frames = [Image.fromarray(numbered_frame(index)) for index in range(count)]
+    frames[0].save(path, save_all=True, append_images=frames[1:], duration=100, loop=0)
+    return path
+
+
+def test_an_animated_gif_with_a_picture_output_makes_a_picture_of_its_first_frame(tmp_path, painting_path):
+    """As the page does: the animation's first frame is the photo (the regression of 2026-12-07)."""
+    result = nst(animated_gif(tmp_path / "in.gif"), painting_path, "-o", tmp_path / "out.png", *TINY_OPTIONS)
+    assert result.returncode == 0, result.stderr
+    with Image.open(tmp_path / "out.png") as picture:
+        assert picture.size == (64, 48) and not getattr(picture, "is_animated", False)
+    assert read_recipe(tmp_path / "out.png")["settings"]["size"] == 64
+
+
+def test_an_animated_gif_with_a_clip_output_is_restyled_as_a_clip(tmp_path, painting_path):
+    result = nst(animated_gif(tmp_path / "in.gif", 3), painting_path, "-o", tmp_path / "out.mp4", *TINY_OPTIONS)
+    assert result.returncode == 0, result.stderr
+    assert open_clip(tmp_path / "out.mp4").frame_count == 3
+
+
+def test_a_video_with_a_picture_output_says_how_to_write_a_clip(tmp_path, painting_path):
+    result = nst(make_clip(tmp_path / "in.mp4", 2), painting_path, "-o", tmp_path / "out.png", *TINY_OPTIONS)
+    assert result.returncode == 1
+    assert "is a video" in result.stderr and "OUT.mp4" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_clip_keeps_its_own_size_without_size_and_is_never_enlarged(tmp_path, painting_path):
+    """A 64x48 clip comes out 64x48, not at the pictures' 512 px default; --size still chooses."""
+    source = make_clip(tmp_path / "in.mp4", 2)
+    options = ("--steps", "2", "--later-steps", "1", "-q")
+    assert nst(source, painting_path, "-o", tmp_path / "own.mp4", *options).returncode == 0
+    own = open_clip(tmp_path / "own.mp4")
+    assert (own.width, own.height) == (64, 48)
+    assert nst(source, painting_path, "-o", tmp_path / "set.mp4", *options, "--size", "96").returncode == 0
+    assert open_clip(tmp_path / "set.mp4").width == 96
 
 
 @pytest.mark.parametrize(
