@@ -11,7 +11,6 @@ import re
 import time
 from pathlib import Path
 
-import gradio as gr
 import httpx
 import numpy as np
 import pytest
@@ -30,6 +29,7 @@ from nst.recipe import image_digest
 from web.form import DEFAULT, format_weights
 from web.history import History
 from web.limits import STROKE_RANGE
+from web.page_update import UNCHANGED, PageUpdate
 from web.run_record import RunRecord
 
 from .app_server import (
@@ -308,20 +308,24 @@ def test_stop_hands_over_the_image_reached_with_its_recipe_and_keeps_it_in_the_h
     record = RunRecord.start(tmp_path / "run", photo, seed=0, recipe=recipe, form={"size": 64},
                              caption="painting · 64 px")
     history = History(tmp_path / "history")
-    assert web.run.stop(record, history)[0] == "**Stopped** before the first image."
+    assert web.run.stop(record, history) == PageUpdate(status="**Stopped** before the first image.")
     for step, shade in ((5, 50), (10, 150)):
         record.add(progress(step, shade))
         record.add_frame(record.last)
-    status, result, (before, after), png, animation, gallery, video = web.run.stop(record, history)
+    stopped = web.run.stop(record, history)
+    status, result, (before, after), png, animation, gallery = (
+        stopped.status, stopped.result, stopped.comparison, stopped.png, stopped.animation, stopped.gallery
+    )
     assert status.startswith("**Stopped** at step 10 / 100")
-    assert result == after == png and Image.open(before).size == (40, 30) and video == gr.skip()
+    assert result == after == png and Image.open(before).size == (40, 30) and stopped.video is UNCHANGED
+    assert set(stopped.changed()) == {"status", "result", "comparison", "png", "animation", "gallery"}
     assert np.asarray(Image.open(png)).mean() == pytest.approx(150)
     assert nst.read_recipe(png) == recipe
     with Image.open(animation) as frames:
         assert frames.n_frames == 2 and frames.size == (40, 30)
     assert [caption for _, caption in gallery] == ["painting · 64 px"] and history.entry(0).form == {"size": 64}
     record.finished = True
-    assert web.run.stop(record, history) == (gr.skip(),) * 7, "Stop after the end must not relabel a finished run"
+    assert web.run.stop(record, history) == PageUpdate(), "Stop after the end must not relabel a finished run"
     record.discard()
     assert not Path(png).exists()
     assert nst.read_recipe(gallery[0][0]) == recipe, "the history keeps its own copy"

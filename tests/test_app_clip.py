@@ -21,6 +21,7 @@ import web.clip_run
 import web.run
 from nst.video import open_clip, read_recipe_tag
 from web.history import History
+from web.page_update import UNCHANGED
 from web.run_files import session_folder
 from web.run_record import RunRecord
 from web.stops import PRESSES
@@ -112,13 +113,14 @@ def test_stop_hands_over_a_clips_frames_as_its_video(tmp_path):
     record = RunRecord.start(tmp_path, photo, seed=0, recipe=nst.make_recipe(nst.Settings(), photo, make_painting()))
     record.video, record.clip_frames = tmp_path / "stylized.mp4", 5
     history = History(tmp_path / "history")
-    status, *_, video = web.run.stop(record, history)
-    assert status == "**Stopped** before the first frame was finished." and video is None
+    stopped = web.run.stop(record, history)
+    assert stopped.status == "**Stopped** before the first frame was finished." and stopped.video is None
     make_pan(record.video, count=2)
     record.frames_written = 2
-    status, result, comparison, png, animation, gallery, video = web.run.stop(record, history)
-    assert status.startswith("**Stopped** after 2 of 5 frames") and video == str(record.video)
-    assert (comparison, png, animation) == (None, None, None)
+    stopped = web.run.stop(record, history)
+    assert stopped.status.startswith("**Stopped** after 2 of 5 frames") and stopped.video == str(record.video)
+    assert (stopped.comparison, stopped.png, stopped.animation) == (None, None, None)
+    assert stopped.gallery is UNCHANGED
 
 
 def test_a_clips_arguments_and_updates_survive_the_trip_out_of_the_gpu_worker(tmp_path, clip_path):
@@ -130,9 +132,9 @@ def test_a_clips_arguments_and_updates_survive_the_trip_out_of_the_gpu_worker(tm
     sent = pickle.loads(pickle.dumps((clip, [make_painting()], settings, record)))
     updates = [pickle.loads(pickle.dumps(update)) for update in web.clip_run.compute_clip(*sent)]
     final = updates[-1]
-    assert final[1].startswith("**Done** · 5 frames") and final[-1].finished
-    assert final[6] == str(record.video) and open_clip(final[6]).frame_count == 5
-    assert len(pickle.dumps(final[-1])) < 200_000
+    assert final.status.startswith("**Done** · 5 frames") and final.record.finished
+    assert final.video == str(record.video) and open_clip(final.video).frame_count == 5
+    assert len(pickle.dumps(final.record)) < 200_000
 
 
 def clip_caps_shown(url: str, clip: Path | None, size: int) -> str:

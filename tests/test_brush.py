@@ -6,6 +6,7 @@ import numpy as np
 from PIL import Image
 
 from web.brush import BRUSH_COLOR, BRUSH_OPACITY, editor_value, invert, mask_from_editor, show_photo, stroke_layer
+from web.page_update import PageUpdate
 
 from .factories import make_half_mask, make_photo
 
@@ -16,16 +17,16 @@ def upload(path) -> dict:
 
 
 def test_a_new_photo_fills_the_editor_with_no_strokes(photo_path):
-    value, mask = show_photo(upload(photo_path))
-    assert mask is None and value["layers"] == []
-    assert value["background"].size == (96, 72)
-    assert show_photo(None) == (None, None)
+    shown = show_photo(upload(photo_path))
+    assert shown.mask is None and shown.editor["layers"] == []
+    assert shown.editor["background"].size == (96, 72)
+    assert show_photo(None) == PageUpdate(editor=None, mask=None)
 
 
 def test_a_photo_that_cannot_be_read_leaves_the_editor_empty(tmp_path):
     junk = tmp_path / "junk.png"
     junk.write_bytes(b"not an image")
-    assert show_photo(upload(junk)) == (None, None)
+    assert show_photo(upload(junk)) == PageUpdate(editor=None, mask=None)
 
 
 def test_strokes_become_a_white_on_black_mask():
@@ -62,14 +63,14 @@ def test_stroke_layer_follows_grey_levels():
 def test_invert_swaps_brushed_and_unbrushed(tmp_path, photo_path):
     mask_path = tmp_path / "mask.png"
     make_half_mask().save(mask_path)
-    value, inverted = invert(upload(mask_path), upload(photo_path))
-    assert np.array_equal(np.asarray(inverted), 255 - np.asarray(make_half_mask()))
-    assert np.array_equal(np.asarray(mask_from_editor(value)), np.asarray(inverted))
+    swapped = invert(upload(mask_path), upload(photo_path))
+    assert np.array_equal(np.asarray(swapped.mask), 255 - np.asarray(make_half_mask()))
+    assert np.array_equal(np.asarray(mask_from_editor(swapped.editor)), np.asarray(swapped.mask))
 
 
 def test_invert_with_nothing_brushed_brushes_everything_and_back(tmp_path, photo_path):
-    value, everything = invert(None, upload(photo_path))
-    assert np.asarray(everything).min() == 255 and len(value["layers"]) == 1
-    everything.save(tmp_path / "all.png")
-    value, nothing = invert(upload(tmp_path / "all.png"), upload(photo_path))
-    assert nothing is None and value["layers"] == []
+    everything = invert(None, upload(photo_path))
+    assert np.asarray(everything.mask).min() == 255 and len(everything.editor["layers"]) == 1
+    everything.mask.save(tmp_path / "all.png")
+    nothing = invert(upload(tmp_path / "all.png"), upload(photo_path))
+    assert nothing.mask is None and nothing.editor["layers"] == []

@@ -7,7 +7,7 @@ import json
 import pytest
 
 import nst
-from web.form import DEFAULT_FORM, FORM_FIELDS, PRESET_FIELDS, build_settings, form_values, settings_from_form
+from web.form import DEFAULT_FORM, PRESET_FIELDS, build_settings, form_values, settings_from_form
 from web.limits import MAX_SIZE, STROKE_RANGE
 from web.presets import matching_preset, preset_for_backbone, preset_values
 from web.reuse import reuse_settings, within_page_limits
@@ -16,7 +16,8 @@ from .factories import make_painting, make_photo
 
 
 def test_presets_fill_the_controls_and_follow_the_network():
-    values = dict(zip(PRESET_FIELDS, preset_values("the-scream"), strict=True))
+    values = preset_values("the-scream")
+    assert list(values) == list(PRESET_FIELDS)
     assert values["backbone"] == "squeezenet" and values["size"] == 192
     assert values["style_layer_weights"].value == "200000, 800, 12, 1"
     assert values["style_scale"] == 224 / 192, "the recipe's painting size, relative to its output"
@@ -84,7 +85,7 @@ def test_a_dropped_result_puts_its_brush_size_back_and_an_old_recipe_without_one
     def reused_brush_size(recipe: dict) -> float:
         path = tmp_path / "recipe.json"
         path.write_text(json.dumps(recipe))
-        return reuse_settings(str(path))[FORM_FIELDS.index("style_scale")]
+        return reuse_settings(str(path)).form["style_scale"]
 
     photo, painting = make_photo(), make_painting()
     assert reused_brush_size(nst.make_recipe(nst.Settings(style_scale=1.75), photo, painting)) == 1.75

@@ -24,8 +24,8 @@ def test_a_link_carries_changed_settings_and_example_pictures_only(tmp_path: Pat
     own_photo = tmp_path / "own.png"
     own_photo.write_bytes(b"not an example")
     starry, wave = (upload(EXAMPLES / name, tmp_path) for name in ("style_starry_night.jpg", "style_great_wave.jpg"))
-    query, note = link_query(*(form[name] for name in FORM_FIELDS), {"path": str(own_photo)}, starry, None, wave,
-                             None)
+    made = link_query(*(form[name] for name in FORM_FIELDS), {"path": str(own_photo)}, starry, None, wave, None)
+    query, note = made.link, made.link_note
     assert query == ("?style_2_weight=0.5&size=320&style_scale=1.5&preserve_color=luminance"
                      "&paintings=style_starry_night.jpg,,style_great_wave.jpg")
     assert note.visible and note.value.startswith("Not in the link: your photo.")
@@ -41,13 +41,13 @@ def test_a_link_has_no_empty_painting_slots_after_the_last_and_says_what_it_leav
         path.write_bytes(b"not an example")
     mosaic = upload(EXAMPLES / "style_mosaic.jpg", tmp_path)
     form = [DEFAULT_FORM[name] for name in FORM_FIELDS]
-    query, note = link_query(*form, {"path": str(own_photo)}, mosaic, None, None, None)
-    assert query == "?paintings=style_mosaic.jpg" and "your photo" in note.value
-    query, note = link_query(*form, None, {"path": str(own_painting)}, mosaic, None, {"path": str(mask)})
-    assert query == "?paintings=,style_mosaic.jpg"
-    assert note.value.startswith("Not in the link: your painting and your brush strokes.")
-    query, note = link_query(*form, None, mosaic, None, None, None)
-    assert not note.visible, "a link that carries everything needs no note"
+    made = link_query(*form, {"path": str(own_photo)}, mosaic, None, None, None)
+    assert made.link == "?paintings=style_mosaic.jpg" and "your photo" in made.link_note.value
+    made = link_query(*form, None, {"path": str(own_painting)}, mosaic, None, {"path": str(mask)})
+    assert made.link == "?paintings=,style_mosaic.jpg"
+    assert made.link_note.value.startswith("Not in the link: your painting and your brush strokes.")
+    made = link_query(*form, None, mosaic, None, None, None)
+    assert not made.link_note.visible, "a link that carries everything needs no note"
 
 
 def test_links_name_only_example_files_and_bad_settings_are_dropped():
@@ -70,7 +70,7 @@ def test_a_link_without_a_brush_size_means_1_or_the_presets_own():
 
     # So a link leaves the preset's own out, and carries any other.
     def query(form: dict) -> dict[str, str]:
-        made, _ = link_query(*(form[name] for name in FORM_FIELDS), None, None, None, None, None)
+        made = link_query(*(form[name] for name in FORM_FIELDS), None, None, None, None, None).link
         return {name: values[0] for name, values in parse_qs(made[1:]).items()}
 
     assert query(scream) == old_link

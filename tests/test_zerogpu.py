@@ -128,13 +128,14 @@ def test_arguments_and_every_update_survive_the_trip_out_of_the_gpu_worker(tmp_p
     assert updates, "the run yielded nothing"
     for update in updates:
         received = pickle.loads(pickle.dumps(update))
-        record = received[-1]
-        assert isinstance(record, RunRecord) and record.frames == update[-1].frames
-        assert isinstance(received[0], str), "the shown image travels as a file path"
+        record = received.record
+        assert isinstance(record, RunRecord) and record.frames == update.record.frames
+        assert isinstance(received.result, str), "the shown image travels as a file path"
+        assert received.changed() == update.changed(), "what an update leaves as it is stays left after the trip"
     final = pickle.loads(pickle.dumps(updates[-1]))
-    assert final[1].startswith("**Done**")
-    assert Image.open(final[4]).size == (64, 48), "the PNG download is where the update says"
-    state = pickle.dumps(final[-1])
+    assert final.status.startswith("**Done**")
+    assert Image.open(final.png).size == (64, 48), "the PNG download is where the update says"
+    state = pickle.dumps(final.record)
     assert len(state) < 200_000, f"the record must stay small to cross once a second: {len(state)} bytes"
 
 

@@ -23,6 +23,7 @@ from PIL import Image
 import nst
 
 from .limits import DISPLAY_SIDE
+from .page_update import PageUpdate
 from .uploads import thumbnail, upload_path
 
 BRUSH_COLOR = (255, 45, 150)
@@ -66,10 +67,10 @@ def photo_for_editor(photo: dict[str, Any] | None) -> Image.Image | None:
         return None  # the run itself will say what is wrong with the upload
 
 
-def show_photo(photo: dict[str, Any] | None) -> tuple[EditorValue | None, None]:
+def show_photo(photo: dict[str, Any] | None) -> PageUpdate:
     """A new photo: shown in the editor with no strokes, and no mask."""
     image = photo_for_editor(photo)
-    return (None if image is None else editor_value(image)), None
+    return PageUpdate(editor=None if image is None else editor_value(image), mask=None)
 
 
 def mask_from_editor(value: EditorValue | None) -> Image.Image | None:
@@ -85,16 +86,14 @@ def mask_from_editor(value: EditorValue | None) -> Image.Image | None:
     return Image.fromarray(painted.astype(np.uint8) * 255, "L")
 
 
-def invert(
-    mask: dict[str, Any] | None, photo: dict[str, Any] | None
-) -> tuple[EditorValue | None, Image.Image | None]:
+def invert(mask: dict[str, Any] | None, photo: dict[str, Any] | None) -> PageUpdate:
     """Swap brushed and unbrushed, in the editor's layer and in the mask alike."""
     image = photo_for_editor(photo)
     if image is None:
-        return None, None
+        return PageUpdate(editor=None, mask=None)
     path = upload_path(mask)
     brushed = nst.load_image(path).convert("L") if path else Image.new("L", image.size, 0)
     inverted = Image.eval(brushed, lambda level: 255 - level)
     if inverted.getextrema()[1] == 0:
-        return editor_value(image), None
-    return editor_value(image, inverted), inverted
+        return PageUpdate(editor=editor_value(image), mask=None)
+    return PageUpdate(editor=editor_value(image, inverted), mask=inverted)

@@ -27,6 +27,7 @@ from nst.video import Clip, ClipWriter, open_clip
 from . import limits
 from .estimate import estimate_clip_seconds, estimate_settings, pace_basis
 from .memory import memory_released
+from .page_update import PageUpdate
 from .refusals import log_refusal, refusal, refused_text
 from .run_record import RunRecord
 from .status import duration
@@ -79,18 +80,21 @@ def open_upload(payload: dict[str, Any] | None) -> Clip | None:
     return open_clip(path, max_pixels=limits.clip_pixels(), max_seconds=limits.clip_seconds())
 
 
-def check_clip_upload(payload: dict[str, Any] | None) -> tuple[Any, ...]:
+def check_clip_upload(payload: dict[str, Any] | None) -> PageUpdate:
     """A clip as it arrives: refused at once if the run could not use it, as `web.uploads.check_upload` does.
 
-    Returns (slot, status, result, before/after, PNG, animation, clip result), each skipped for a good clip.
+    A refused clip leaves its slot, and the results of an earlier run go; a good one changes nothing.
     """
     try:
         open_upload(payload)
     except nst.NSTError as error:
         title = "Cannot use this clip"
         log_refusal(title, error)
-        return None, refused_text(title, error), None, None, None, None, None
-    return (gr.skip(),) * 7
+        return PageUpdate(
+            clip=None, status=refused_text(title, error), result=None, comparison=None, png=None, animation=None,
+            video=None,
+        )
+    return PageUpdate()
 
 
 def clip_size(size: int) -> int:
@@ -139,19 +143,21 @@ def status_clip_stopped(record: RunRecord) -> str:
     )
 
 
-def stop_clip(record: RunRecord) -> tuple[Any, ...]:
-    """What Stop hands over of a clip's run: (status, result, before/after, PNG, animation, history, clip)."""
+def stop_clip(record: RunRecord) -> PageUpdate:
+    """What Stop hands over of a clip's run: its status, its newest frame and the frames made so far as a clip."""
     video = str(record.video) if record.video is not None and record.video.is_file() else None
-    shown = str(record.frames[-1]) if record.frames else gr.skip()
-    return status_clip_stopped(record), shown, None, None, None, gr.skip(), video
+    stopped = PageUpdate(status=status_clip_stopped(record), comparison=None, png=None, animation=None, video=video)
+    return stopped.replace(result=str(record.frames[-1])) if record.frames else stopped
 
 
-def clip_update(record: RunRecord, status: str, video: Any = None) -> tuple[Any, ...]:
+def clip_update(record: RunRecord, status: str, video: str | None = None) -> PageUpdate:
     """One streamed update of a clip's run: its newest frame and status; the MP4 when it has ended."""
     image = str(record.frames[-1]) if record.frames else None
     if video is None:
-        return image, status, gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip(), record
-    return image, status, gr.skip(), None, None, None, video, record
+        return PageUpdate(result=image, status=status, record=record)
+    return PageUpdate(
+        result=image, status=status, comparison=None, png=None, animation=None, video=video, record=record
+    )
 
 
 @gpu
@@ -162,7 +168,7 @@ def compute_clip(
     record: RunRecord,
     mask: Image.Image | None = None,
     mask_styles: list[Image.Image] | None = None,
-) -> Iterator[tuple[Any, ...]]:
+) -> Iterator[PageUpdate]:
     """Restyle `clip` into the record's MP4, showing the current frame about once a second and the clip at the end.
 
     Closing this generator (Stop, a closed tab) closes the writer: the frames
@@ -202,7 +208,10 @@ def compute_clip(
         record.finished = True
         yield clip_update(record, f"**Stopped early** after {writer.frames_written} frames: {error}", video)
     except nst.NSTError as error:
-        yield None, refused_text("Cannot run", error), gr.skip(), None, None, None, None, record
+        yield PageUpdate(
+            result=None, status=refused_text("Cannot run", error), comparison=None, png=None, animation=None,
+            video=None, record=record,
+        )
         raise refusal(error, "Cannot run") from error
     finally:
         writer.close()

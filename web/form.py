@@ -203,16 +203,16 @@ def checked_form(stored: object) -> dict[str, Any] | None:
     return form
 
 
-def widget_values(form: dict[str, Any], fields: Sequence[str] = FORM_FIELDS) -> tuple[Any, ...]:
-    """The widgets' new values for `fields` of `form`, in that order.
+def widget_values(form: dict[str, Any], fields: Sequence[str] = FORM_FIELDS) -> dict[str, Any]:
+    """The widgets' new values for `fields` of `form`, by name (a `PageUpdate`'s `form`).
 
     The style layer weights box also gets its hint, which names the layers of
     the form's network.
     """
     layers = ", ".join(nst.preset(form["preset"]).style_layers)
-    return tuple(
-        gr.Textbox(value=form[name], info=f"One weight per style layer: {layers}")
+    return {
+        name: gr.Textbox(value=form[name], info=f"One weight per style layer: {layers}")
         if name == "style_layer_weights"
         else form[name]
         for name in fields
-    )
+    }

@@ -18,7 +18,8 @@ from typing import Any
 
 import gradio as gr
 
-from .form import FORM_FIELDS, widget_values
+from .form import widget_values
+from .page_update import PageUpdate
 
 # Twelve 1024 px PNGs are at most ~30 MB of disk per session and a screenful of thumbnails.
 MAX_ENTRIES = 12
@@ -79,13 +80,10 @@ def discard_history(history: History | None) -> None:
         history.discard()
 
 
-def restore_from_history(history: History | None, selected: gr.SelectData) -> tuple[Any, ...]:
-    """Clicking a picture in the history shows it as the result and puts its settings back in the widgets.
-
-    Returns the widgets' values (FORM_FIELDS order), then the result and the status.
-    """
+def restore_from_history(history: History | None, selected: gr.SelectData) -> PageUpdate:
+    """Clicking a picture in the history shows it as the result and puts its settings back in the widgets."""
     entry = history.entry(selected.index) if history is not None else None
     if entry is None:
-        return (gr.skip(),) * (len(FORM_FIELDS) + 2)
+        return PageUpdate()
     status = f"**From the history**: {entry.caption}. Its settings are in the controls; press **Stylize** to run again."
-    return (*widget_values(entry.form), str(entry.png), status)
+    return PageUpdate(form=widget_values(entry.form), result=str(entry.png), status=status)

@@ -24,6 +24,7 @@ import gradio as gr
 
 from .examples import example_named, example_of_file
 from .form import DEFAULT_FORM, FORM_FIELDS, checked_form, form_defaults
+from .page_update import PageUpdate
 from .uploads import upload_path
 
 SLOTS = 3
@@ -40,9 +41,9 @@ LINK_JS = """
 """
 
 
-def link_query(*values: Any) -> tuple[str, Any]:
-    """The query string for the widgets' values (FORM_FIELDS order), then the photo, three painting uploads
-    and the brush's mask; and the note under the link, which names what it leaves out.
+def link_query(*values: Any) -> PageUpdate:
+    """The link's query string for the widgets' values (FORM_FIELDS order), then the photo, three painting
+    uploads and the brush's mask; and the note under the link, which names what it leaves out.
 
     Painting slots keep their places (`style_starry_night.jpg,,style_great_wave.jpg`
     is the first and third), with no empty ones after the last painting.
@@ -69,7 +70,7 @@ def link_query(*values: Any) -> tuple[str, Any]:
         left_out.append("your painting" if own == 1 else "your paintings")
     if upload_path(mask) is not None:
         left_out.append("your brush strokes")
-    return "?" + urlencode(carried, safe=",", quote_via=quote), link_note(left_out)
+    return PageUpdate(link="?" + urlencode(carried, safe=",", quote_via=quote), link_note=link_note(left_out))
 
 
 def link_note(left_out: list[str]) -> Any:

@@ -12,6 +12,7 @@ import gradio as gr
 
 from .form import FORM_FIELDS, checked_form, widget_values
 from .link import read_link
+from .page_update import PAINTING_SLOTS, UNCHANGED, PageUpdate
 
 STORAGE_KEY = "nst-settings"
 # BrowserState encrypts what it stores. Settings are not secret, and a fixed key lets them
@@ -24,18 +25,19 @@ def remember_form(*values: Any) -> dict[str, Any]:
     return dict(zip(FORM_FIELDS, values, strict=True))
 
 
-def restore_on_load(saved: object, request: gr.Request) -> tuple[Any, ...]:
+def restore_on_load(saved: object, request: gr.Request) -> PageUpdate:
     """Fill the page as it opens: from a shared link if it came from one, else from the browser's copy.
 
-    Returns the widgets' values (FORM_FIELDS order), then the photo and the
-    three paintings; what there is nothing for is left as it is.
+    The widgets, and from a link the photo and the paintings it names; what
+    there is nothing for is left as it is.
     """
     linked = read_link(request.query_params)
     if linked is not None:
         form, photo, paintings = linked
-        pictures = [gr.skip() if path is None else str(path) for path in (photo, *paintings)]
-        return (*widget_values(form), *pictures)
+        slots = [UNCHANGED if path is None else str(path) for path in (photo, *paintings)]
+        pictures = dict(zip(("photo", *PAINTING_SLOTS), slots, strict=True))
+        return PageUpdate(form=widget_values(form), **pictures)
     form = checked_form(saved)
     if form is None:
-        return (gr.skip(),) * (len(FORM_FIELDS) + 4)
-    return (*widget_values(form), *(gr.skip(),) * 4)
+        return PageUpdate()
+    return PageUpdate(form=widget_values(form))

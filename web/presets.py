@@ -13,13 +13,14 @@ from nst.extractors import get_extractor
 
 from .examples import painting_for_preset
 from .form import PRESET_FIELDS, form_values, widget_values
+from .page_update import UNCHANGED, PageUpdate
 
 # How a run is carried out rather than what it makes; a recipe's values for these never decide a preset.
 RUN_FIELDS = {"deadline", "yield_every", "device", "precision", "channels_last"}
 
 
-def preset_values(name: str) -> tuple[Any, ...]:
-    """The values preset `name` gives the widgets of PRESET_FIELDS, in that order."""
+def preset_values(name: str) -> dict[str, Any]:
+    """The values preset `name` gives the widgets of PRESET_FIELDS, by name."""
     return widget_values(form_values(nst.preset(name), name), PRESET_FIELDS)
 
 
@@ -30,7 +31,7 @@ def preset_for_backbone(backbone: str, current: str) -> str:
     return next(name for name in nst.PRESETS if nst.preset(name).backbone == backbone)
 
 
-def choose_preset(name: str) -> tuple[Any, ...]:
+def choose_preset(name: str) -> PageUpdate:
     """A visitor picked preset `name`: its settings, and the painting it was tuned on if it has one.
 
     Only a visitor's own choice brings the painting: a preset that changes
@@ -41,15 +42,15 @@ def choose_preset(name: str) -> tuple[Any, ...]:
     except nst.ImageInputError as error:
         gr.Warning(str(error), title="This preset's painting is missing")
         painting = None
-    return (*preset_values(name), gr.skip() if painting is None else painting)
+    return PageUpdate(form=preset_values(name), painting=UNCHANGED if painting is None else painting)
 
 
-def follow_backbone(backbone: str, current: str) -> tuple[Any, ...]:
+def follow_backbone(backbone: str, current: str) -> PageUpdate:
     """A visitor picked a network: keep a preset that uses it, else switch to one that does and fill its settings."""
     name = preset_for_backbone(backbone, current)
     if name == current:
-        return (gr.skip(),) * (1 + len(preset_values(name)))
-    return (name, *preset_values(name))
+        return PageUpdate()
+    return PageUpdate(form={"preset": name, **preset_values(name)})
 
 
 def check_weights(backbone: str) -> None:

@@ -19,25 +19,25 @@ from nst.presets import PRESET_TITLES
 from nst.recipe import read_recipe, settings_from_recipe
 
 from .examples import example_of_pixels
-from .form import FORM_FIELDS, form_values, widget_values
+from .form import form_values, widget_values
 from .limits import MAX_SIZE, MAX_STEPS, MIN_SIZE, MIN_STEPS, STROKE_RANGE
+from .page_update import PAINTING_SLOTS, UNCHANGED, PageUpdate
 from .presets import matching_preset
 
 SLOTS = 3
 
 
-def reuse_settings(file: str | None) -> tuple[Any, ...]:
-    """Fill the page from the recipe in `file`: widgets (FORM_FIELDS order), photo, three paintings, then
-    None to empty the drop zone so the same file can be dropped again."""
-    untouched = (gr.skip(),) * (len(FORM_FIELDS) + 1 + SLOTS)
+def reuse_settings(file: str | None) -> PageUpdate:
+    """Fill the page from the recipe in `file`: the widgets, the photo and the paintings, and empty the drop zone
+    so that the same file can be dropped again."""
     if file is None:
-        return (*untouched, gr.skip())
+        return PageUpdate()
     try:
         recipe = read_recipe(file)
         settings = settings_from_recipe(recipe)
     except nst.NSTError as error:
         gr.Warning(str(error), duration=15, title="No settings in this file")
-        return (*untouched, None)
+        return PageUpdate(recipe=None)
     notes: list[str] = []
     settings = within_page_limits(settings, notes)
     preset, differing = matching_preset(settings)
@@ -50,7 +50,8 @@ def reuse_settings(file: str | None) -> tuple[Any, ...]:
     form = form_values(settings, preset, settings.style_blend[:SLOTS])
     gr.Info(" ".join([f"Settings from {Path(file).name} are in the controls.", *notes]), duration=15,
             title="Settings reused")
-    return (*widget_values(form), photo, *paintings, None)
+    slots = dict(zip(PAINTING_SLOTS, paintings, strict=True))
+    return PageUpdate(form=widget_values(form), photo=photo, **slots, recipe=None)
 
 
 def within_page_limits(settings: nst.Settings, notes: list[str]) -> nst.Settings:
@@ -81,6 +82,6 @@ def pictures(inputs: dict[str, Any], notes: list[str]) -> tuple[Any, list[Any]]:
         notes.append(f"Add the {' and '.join(missing)} again: a result holds its settings, not its pictures.")
     if len(digests) > SLOTS:
         notes.append(f"It blended {len(digests)} paintings; this page blends up to {SLOTS}.")
-    slots = [gr.skip() if path is None else str(path) for path in found]
+    slots = [UNCHANGED if path is None else str(path) for path in found]
     slots += [None] * (SLOTS - len(slots))
-    return gr.skip() if photo is None else str(photo), slots
+    return UNCHANGED if photo is None else str(photo), slots

@@ -28,6 +28,7 @@ from .form import DEFAULT, FORM_FIELDS, blend_weights, build_settings, format_we
 from .history import History
 from .limits import deadline
 from .memory import memory_released
+from .page_update import UNCHANGED, PageUpdate
 from .refusals import refusal, refused_text
 from .run_files import new_run_folder, session_folder
 from .run_record import RunRecord, discard_record
@@ -48,7 +49,7 @@ PHOTO_NOT_USED = "\n\nRestyling the clip; the photo above is not used."
 STOP_WAIT_SECONDS = 30.0
 
 
-def update(record: RunRecord, status: str, *, finished: bool = False) -> tuple[Any, ...]:
+def update(record: RunRecord, status: str, *, finished: bool = False) -> PageUpdate:
     """One streamed update: image, status, loss plot; comparison and downloads only when finished (and the clip
     result, which a picture's run leaves as it is).
 
@@ -59,19 +60,25 @@ def update(record: RunRecord, status: str, *, finished: bool = False) -> tuple[A
     beside the full-size PNG in the downloads.
     """
     if not finished:
-        return str(record.frames[-1]), status, record.plot(), gr.skip(), gr.skip(), gr.skip(), gr.skip(), record
+        return PageUpdate(result=str(record.frames[-1]), status=status, losses=record.plot(), record=record)
     record.finished = True
     png, animation = record.downloads()
-    return record.shown(), status, record.plot(), record.before_after(), png, animation, gr.skip(), record
+    return PageUpdate(
+        result=record.shown(), status=status, losses=record.plot(), comparison=record.before_after(), png=png,
+        animation=animation, record=record,
+    )
 
 
-def refused(error: nst.NSTError, title: str, history: History) -> tuple[Any, ...]:
+def refused(error: nst.NSTError, title: str, history: History) -> PageUpdate:
     """A refused run's update: the reason in the status, and no result of an earlier run left beside it.
 
     The loss chart keeps its curves: emptied, Gradio's chart throws in the
     browser at its next resize (6.31), and the next run replaces them.
     """
-    return None, refused_text(title, error), gr.skip(), None, None, None, gr.skip(), None, None, history
+    return PageUpdate(
+        result=None, status=refused_text(title, error), comparison=None, png=None, animation=None, video=None,
+        record=None, history=history,
+    )
 
 
 def remember(record: RunRecord, history: History) -> list[tuple[str, str]]:
@@ -88,7 +95,7 @@ def remember_clip(record: RunRecord, history: History) -> list[tuple[str, str]] 
     """Put a finished clip's run in the history (once), its first frame (with the recipe) standing for it,
     captioned as a clip of so many frames; the history as the gallery shows it."""
     if record.in_history or record.video is None or not record.video.is_file():
-        return gr.skip()
+        return UNCHANGED
     record.in_history = True
     poster = record.folder / "first-frame.png"
     save_png(first_picture(open_clip(record.video)), poster, record.recipe)
@@ -126,7 +133,7 @@ def stylize(
     previous: RunRecord | None = None,
     history: History | None = None,
     request: gr.Request | None = None,
-) -> Iterator[tuple[Any, ...]]:
+) -> Iterator[PageUpdate]:
     """Repaint the `content` photo in the manner of the `style` painting, streaming the result.
 
     Up to two more paintings (`style_2`, `style_3`) blend in, each painting's
@@ -189,7 +196,10 @@ def stylize(
         note = PHOTO_NOT_USED if source is not None and upload_path(content) is not None else ""
         # The loss chart is left as it is until this run's first losses (see `refused`).
         preparing = status_preparing(settings.backbone) + note
-        yield None, preparing, gr.skip(), None, None, None, gr.skip(), None, record, history
+        yield PageUpdate(
+            result=None, status=preparing, comparison=None, png=None, animation=None, video=None, record=record,
+            history=history,
+        )
         if source is None:
             run = compute(content_image, style_images, settings, record, mask_image, second_paintings)
         else:
@@ -197,20 +207,21 @@ def stylize(
             run = compute_clip(source, style_images, settings, record, mask_image, second_paintings)
         with ACTIVE_RUNS.track(), contextlib.closing(run):
             # On ZeroGPU `compute` runs in another process: the record it yields is a copy, and the newest one.
-            for *shown, video, newest in run:
+            for shown in run:
                 if PRESSES.stopped(session, asked_at):
                     return  # the Stop handler has handed over what the run reached
+                newest = shown.record
                 if newest.video is not None:
                     # A clip's run is not the pace of a picture's; it goes in the history once its MP4 is written.
-                    gallery = remember_clip(newest, history) if isinstance(video, str) else gr.skip()
-                    if note and isinstance(shown[1], str):
-                        shown[1] += note
-                    yield *shown, gallery, video, newest, history
+                    gallery = remember_clip(newest, history) if isinstance(shown.video, str) else UNCHANGED
+                    if note and isinstance(shown.status, str):
+                        shown = shown.replace(status=shown.status + note)
+                    yield shown.replace(gallery=gallery, history=history)
                     continue
                 if newest.finished and newest.last.stop_reason == "finished":
                     learn_from_run(settings, content_image.size, time.monotonic() - started)
-                gallery = remember(newest, history) if newest.finished else gr.skip()
-                yield *shown, gallery, video, newest, history
+                gallery = remember(newest, history) if newest.finished else UNCHANGED
+                yield shown.replace(gallery=gallery, history=history)
 
 
 @gpu
@@ -221,7 +232,7 @@ def compute(
     record: RunRecord,
     mask: Image.Image | None = None,
     mask_styles: list[Image.Image] | None = None,
-) -> Iterator[tuple[Any, ...]]:
+) -> Iterator[PageUpdate]:
     """Run the library's generator, showing a frame about once a second and the result at the end.
 
     Stops by itself when the visitor's session has ended (its tab closed and
@@ -248,32 +259,37 @@ def compute(
         except nst.RunFailedError as error:
             record.keep_image(error.last_image, settings.steps)
             if record.last is None:
-                yield None, f"**The run failed**: {error}", gr.skip(), None, None, None, gr.skip(), record
+                yield PageUpdate(
+                    result=None, status=f"**The run failed**: {error}", comparison=None, png=None, animation=None,
+                    record=record,
+                )
                 raise gr.Error(str(error), title="The run failed") from error
             gr.Warning(str(error), duration=20, title="The run stopped early")
             yield update(record, f"**Stopped early**: {error}", finished=True)
         except nst.NSTError as error:
-            yield None, refused_text("Cannot run", error), gr.skip(), None, None, None, gr.skip(), record
+            yield PageUpdate(
+                result=None, status=refused_text("Cannot run", error), comparison=None, png=None, animation=None,
+                record=record,
+            )
             raise refusal(error, "Cannot run") from error
 
 
-def stop(record: RunRecord | None, history: History | None, request: gr.Request | None = None) -> tuple[Any, ...]:
+def stop(record: RunRecord | None, history: History | None, request: gr.Request | None = None) -> PageUpdate:
     """Stop: end the session's run (at its next update, see `web.stops`), say where it got to, hand over what it
     reached and keep it in the history.
 
-    Returns (status, result, before/after, PNG, animation, history gallery, clip result); a clip's run
-    hands over the frames made so far as a playable clip.
+    A clip's run hands over the frames made so far as a playable clip.
     """
     PRESSES.stop(request.session_hash if request else None, wait=STOP_WAIT_SECONDS)
     if record is None or record.finished or history is None:
-        return (gr.skip(),) * 7
+        return PageUpdate()
     if record.video is not None:
         return stop_clip(record)
     files = record.downloads()
     if files is None:
-        return ("**Stopped** before the first image.", *(gr.skip(),) * 6)
+        return PageUpdate(status="**Stopped** before the first image.")
     png, animation = files
-    return (
-        status_stopped(record.last), record.shown(), record.before_after(), png, animation, remember(record, history),
-        gr.skip(),
+    return PageUpdate(
+        status=status_stopped(record.last), result=record.shown(), comparison=record.before_after(), png=png,
+        animation=animation, gallery=remember(record, history),
     )

@@ -6,11 +6,11 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-import gradio as gr
 from PIL import Image
 
 import nst
 
+from .page_update import PageUpdate
 from .refusals import log_refusal, refused_text
 
 
@@ -69,22 +69,23 @@ def thumbnail(image: Image.Image, long_side: int) -> Image.Image:
     return small
 
 
-def check_upload(payload: dict[str, Any] | None, what: str) -> tuple[Any, ...]:
+def check_upload(payload: dict[str, Any] | None, slot: str) -> PageUpdate:
     """An upload as it arrives: refused at once if the run could not use it, rather than at Stylize.
 
-    A refused file leaves its slot (a file that is not an image would show as
-    a broken frame there), the status says why, and an earlier run's result
-    goes too: it would look like the result of the new picture. `what` names
-    the slot ("photo", "painting"). Returns (slot, status, result,
-    before/after, PNG, animation), each skipped for a good upload.
+    A refused file leaves its `slot` (the photo's or a painting's, by its
+    `PageUpdate` field; a file that is not an image would show as a broken
+    frame there), the status says why, and an earlier run's result goes too:
+    it would look like the result of the new picture. A good upload changes
+    nothing.
     """
     path = upload_path(payload)
     if path is None:
-        return (gr.skip(),) * 6
+        return PageUpdate()
     try:
         nst.load_image(path)
     except nst.ImageInputError as error:
-        title = f"Cannot use this {what}"
+        title = f"Cannot use this {'photo' if slot == 'photo' else 'painting'}"
         log_refusal(title, error)
-        return None, refused_text(title, error), None, None, None, None
-    return (gr.skip(),) * 6
+        refused = PageUpdate(status=refused_text(title, error), result=None, comparison=None, png=None, animation=None)
+        return refused.replace(**{slot: None})
+    return PageUpdate()
