@@ -24,6 +24,7 @@ import web.estimate
 import web.limits
 import web.pace
 import web.run
+import web.stream
 from nst.extractors import build_extractor
 from nst.recipe import image_digest
 from web.form import DEFAULT, format_weights
@@ -55,7 +56,7 @@ pytestmark = pytest.mark.usefixtures("no_run_left_behind")
 
 
 def test_streams_images_then_the_final_one_at_the_requested_size(client, photo_path, painting_path, monkeypatch):
-    monkeypatch.setattr(web.run, "UPDATE_SECONDS", 0.0)  # show every step, so the count is the same on any machine
+    monkeypatch.setattr(web.stream, "UPDATE_SECONDS", 0.0)  # show every step, so the count is the same on any machine
     job = submit(client, photo_path, painting_path, size=80, steps=12)
     outputs = list(job)
     images = [output[IMAGE] for output in outputs if output[IMAGE]]
@@ -81,7 +82,7 @@ def test_a_picture_larger_than_the_page_shows_streams_at_display_size_and_downlo
 ):
     """The display side lowered to 64 px: a 128 px run streams and shows 64 px pictures, the PNG download is 128 px,
     and the session keeps only the display-size picture in memory (the full one is on disk)."""
-    monkeypatch.setattr(web.run, "UPDATE_SECONDS", 0.0)
+    monkeypatch.setattr(web.stream, "UPDATE_SECONDS", 0.0)
     monkeypatch.setattr(web.limits, "DISPLAY_SIDE", 64)
     outputs = list(submit(client, photo_path, painting_path, size=128, steps=10))
     streamed = [Image.open(output[IMAGE]).size for output in outputs if output[IMAGE]]
@@ -346,7 +347,7 @@ def test_the_estimate_learns_this_servers_pace_and_the_time_left_stays_steady(
     client, photo_path, painting_path, monkeypatch
 ):
     monkeypatch.setattr(web.estimate, "PACE", web.pace.Pace())  # a server that has finished no run yet
-    monkeypatch.setattr(web.run, "UPDATE_SECONDS", 0.0)  # every step's status
+    monkeypatch.setattr(web.stream, "UPDATE_SECONDS", 0.0)  # every step's status
     assert "measured on a 2-core CPU" in web.estimate.estimate_text("vgg19", 192, 30, True)
     started = time.monotonic()
     outputs = list(submit(client, photo_path, painting_path, size=192, steps=30))

@@ -19,6 +19,7 @@ import app
 import nst
 import web.clip_run
 import web.run
+import web.stream
 from nst.video import open_clip, read_recipe_tag
 from web.history import History
 from web.page_update import UNCHANGED
@@ -48,7 +49,7 @@ def submit_clip(client: Client, clip: Path, painting: Path, **settings):
 def test_a_clip_comes_back_as_an_mp4_with_every_frame_its_rate_and_its_sound(
     client, clip_path, painting_path, monkeypatch
 ):
-    monkeypatch.setattr(web.run, "UPDATE_SECONDS", 0.0)
+    monkeypatch.setattr(web.stream, "UPDATE_SECONDS", 0.0)
     outputs = list(submit_clip(client, clip_path, painting_path, size=64, steps=10))
     final = outputs[-1]
     assert final[STATUS].startswith("**Done** · 5 frames"), final[STATUS]
@@ -95,7 +96,7 @@ def test_a_clip_the_page_cannot_use_is_refused_with_its_reason_and_the_next_run_
 
 
 def test_stop_mid_clip_leaves_a_playable_clip_of_the_frames_made(client, clip_path, painting_path, monkeypatch):
-    monkeypatch.setattr(web.run, "UPDATE_SECONDS", 0.0)
+    monkeypatch.setattr(web.stream, "UPDATE_SECONDS", 0.0)
     job = submit_clip(client, clip_path, painting_path, size=64, steps=10)
     for output in job:
         if "**Frame 3 of 5**" in output[STATUS]:
@@ -168,7 +169,7 @@ def test_a_loaded_clip_shows_about_how_long_it_takes_here_growing_with_its_lengt
 def test_given_a_photo_and_a_clip_the_run_restyles_the_clip_and_says_so(
     client, clip_path, photo_path, painting_path, monkeypatch
 ):
-    monkeypatch.setattr(web.run, "UPDATE_SECONDS", 0.0)
+    monkeypatch.setattr(web.stream, "UPDATE_SECONDS", 0.0)
     job = client.submit(
         content=handle_file(str(photo_path)), clip=handle_file(str(clip_path)), style=handle_file(str(painting_path)),
         size=64, steps=10, api_name="/stylize",

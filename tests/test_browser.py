@@ -26,6 +26,7 @@ from playwright.sync_api import Browser, Page, sync_playwright
 import app
 import nst
 import web.run
+import web.stream
 from nst.presets import PRESET_TITLES
 from web.form import format_weights
 from web.limits import STROKE_STEP
@@ -189,7 +190,7 @@ def screenshot(page: Page, folder: Path, name: str, full_page: bool) -> Path:
 
 
 def test_the_result_streams_in_and_the_page_fits_desktop_and_phone(page: Page, tmp_path: Path, monkeypatch):
-    monkeypatch.setattr(web.run, "UPDATE_SECONDS", 0.3)  # a few updates even on a fast machine
+    monkeypatch.setattr(web.stream, "UPDATE_SECONDS", 0.3)  # a few updates even on a fast machine
     pick_examples(page, "content_chelsea", "style_starry_night")
     page.click("#blend button")  # blend in a second painting, so the screenshot shows that part open
     page.locator("#style-2-examples button:has(img[src*='style_great_wave'])").click()

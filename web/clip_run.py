@@ -2,7 +2,7 @@
 
 The page's caps (`web.limits`: seconds, the output's long side, the frames'
 pixels) are set by the hardware. The run streams its current frame about once
-a second, as a picture's run does, and every finished frame goes straight
+a second, as a picture's run does (`web.stream`), and every finished frame goes straight
 into the MP4 (`nst.video.ClipWriter`, H.264 with the source's sound and the
 recipe in a tag). Stop ends the run at its next update (`web.stops`); the
 writer is closed as the run's generator closes, so the frames made so far
@@ -11,7 +11,6 @@ are a playable clip.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import time
 from collections.abc import Iterator
@@ -26,11 +25,11 @@ from nst.video import Clip, ClipWriter, open_clip
 
 from . import limits
 from .estimate import estimate_clip_seconds, estimate_settings, pace_basis
-from .memory import memory_released
 from .page_update import PageUpdate
 from .refusals import log_refusal, refusal, refused_text
 from .run_record import RunRecord
-from .status import duration
+from .status import duration, status_clip_done, status_clip_running, status_clip_stopped
+from .stream import stream_updates
 from .time_left import TimeLeft
 from .uploads import upload_path
 from .zerogpu import gpu
@@ -102,51 +101,11 @@ def clip_size(size: int) -> int:
     return min(int(size), limits.clip_side())
 
 
-def first_picture(clip: Clip) -> Image.Image:
-    """The clip's first frame: what the recipe, the before/after and the mask's size go by."""
-    frames = clip.frames()
-    try:
-        return Image.fromarray(next(frames))
-    finally:
-        frames.close()
-
-
-def status_clip_running(p: ClipProgress, seconds_left: float) -> str:
-    """Where a clip's run is: frame, the frame's step, size, time left for the clip."""
-    r = p.run
-    return (
-        f"**Frame {p.frame + 1} of {p.frames}** · step {r.step} / {r.total_steps} · {r.size[0]}×{r.size[1]} px · "
-        f"about {duration(seconds_left)} left · {r.device} {r.precision}"
-    )
-
-
-def status_clip_done(p: ClipProgress, clip: Clip, elapsed: float) -> str:
-    """How a clip's run ended: every frame, or cut short by the time limit."""
-    if p.stop_reason == "deadline":
-        return (
-            f"**Time limit reached** after {duration(elapsed)}, at frame {p.frames_written} of {p.frames}: "
-            "the frames made so far are in the clip below. Choose a smaller size or a shorter clip."
-        )
-    return (
-        f"**Done** · {p.frames_written} frames in {duration(elapsed)} · {p.run.size[0]}×{p.run.size[1]} px at "
-        f"{float(clip.fps):g} fps · {p.run.device} {p.run.precision}"
-    )
-
-
-def status_clip_stopped(record: RunRecord) -> str:
-    """Where a clip's run was when the visitor pressed Stop."""
-    if not record.frames_written:
-        return "**Stopped** before the first frame was finished."
-    return (
-        f"**Stopped** after {record.frames_written} of {record.clip_frames} frames. "
-        "The frames made so far are in the clip below."
-    )
-
-
 def stop_clip(record: RunRecord) -> PageUpdate:
     """What Stop hands over of a clip's run: its status, its newest frame and the frames made so far as a clip."""
     video = str(record.video) if record.video is not None and record.video.is_file() else None
-    stopped = PageUpdate(status=status_clip_stopped(record), comparison=None, png=None, animation=None, video=video)
+    status = status_clip_stopped(record.frames_written, record.clip_frames)
+    stopped = PageUpdate(status=status, comparison=None, png=None, animation=None, video=video)
     return stopped.replace(result=str(record.frames[-1])) if record.frames else stopped
 
 
@@ -171,36 +130,32 @@ def compute_clip(
 ) -> Iterator[PageUpdate]:
     """Restyle `clip` into the record's MP4, showing the current frame about once a second and the clip at the end.
 
-    Closing this generator (Stop, a closed tab) closes the writer: the frames
-    made so far are a playable clip.
+    Streams as a picture's run does (`web.stream.stream_updates`). Closing
+    this generator (Stop, a closed tab) closes the writer: the frames made so
+    far are a playable clip.
     """
-    from .run import UPDATE_SECONDS  # the page's update pace, one setting for pictures and clips
-
     started = time.monotonic()
     record.clip_frames = clip.frame_count
     recipe = json.dumps(record.recipe, separators=(",", ":"))
     writer = ClipWriter(record.video, clip.fps, audio_from=clip, recipe=recipe)
+    time_left = TimeLeft()
+
+    def note(progress: ClipProgress) -> None:
+        record.frames_written, record.clip_frames = progress.frames_written, progress.frames
+
+    def show(progress: ClipProgress) -> PageUpdate:
+        record.last = progress.run
+        record.add_frame(progress.run)
+        elapsed = time.monotonic() - started
+        if progress.done:
+            writer.close()
+            record.finished = True
+            return clip_update(record, status_clip_done(progress, clip, elapsed), str(record.video))
+        return clip_update(record, status_clip_running(progress, time_left(progress.seconds_left, elapsed)))
+
     try:
-        stream = stylize_clip(clip, style_images, settings, writer=writer, mask=mask, mask_styles=mask_styles)
-        with memory_released(), contextlib.closing(stream) as run:
-            shown_at = 0.0
-            time_left = TimeLeft()
-            for progress in run:
-                record.frames_written, record.clip_frames = progress.frames_written, progress.frames
-                if not progress.done and time.monotonic() - shown_at < UPDATE_SECONDS:
-                    continue
-                if not record.open:
-                    return
-                shown_at = time.monotonic()
-                record.last = progress.run
-                record.add_frame(progress.run)
-                elapsed = time.monotonic() - started
-                if progress.done:
-                    writer.close()
-                    record.finished = True
-                    yield clip_update(record, status_clip_done(progress, clip, elapsed), str(record.video))
-                else:
-                    yield clip_update(record, status_clip_running(progress, time_left(progress.seconds_left, elapsed)))
+        run = stylize_clip(clip, style_images, settings, writer=writer, mask=mask, mask_styles=mask_styles)
+        yield from stream_updates(run, record, note=note, show=show)
     except nst.RunFailedError as error:
         writer.close()
         video = str(record.video) if record.video.is_file() else None

@@ -19,29 +19,25 @@ from PIL import Image
 
 import nst
 from nst.recipe import make_recipe, save_png
-from nst.video import open_clip
+from nst.video import first_frame
 
 from .active_runs import ACTIVE_RUNS
-from .clip_run import VIDEO_NAME, clip_size, compute_clip, first_picture, open_upload, stop_clip
+from .clip_run import VIDEO_NAME, clip_size, compute_clip, open_upload, stop_clip
 from .estimate import learn_from_run
 from .form import DEFAULT, FORM_FIELDS, blend_weights, build_settings, format_weights
 from .history import History
 from .limits import deadline
-from .memory import memory_released
 from .page_update import UNCHANGED, PageUpdate
 from .refusals import refusal, refused_text
 from .run_files import new_run_folder, session_folder
 from .run_record import RunRecord, discard_record
 from .status import caption, status_done, status_preparing, status_running, status_stopped, steps_done
 from .stops import PRESSES
+from .stream import stream_updates
 from .time_left import TimeLeft
 from .uploads import load_inputs, load_paintings, load_regions, painting_names, thumbnail, upload_path
 from .zerogpu import fit_to_gpu, gpu
 
-# The library reports every step; the page shows a new image at most this often. Each
-# image costs a PNG in Gradio's cache and a download in the browser, and Stop takes
-# effect at the next update, so about one a second keeps both cheap and prompt.
-UPDATE_SECONDS = 1.0
 # Said under every status of a clip's run when a photo was given too: the run takes the clip.
 PHOTO_NOT_USED = "\n\nRestyling the clip; the photo above is not used."
 # Stop answers once the run has ended, at its next update: about a second, or one step of a large
@@ -49,7 +45,7 @@ PHOTO_NOT_USED = "\n\nRestyling the clip; the photo above is not used."
 STOP_WAIT_SECONDS = 30.0
 
 
-def update(record: RunRecord, status: str, *, finished: bool = False) -> PageUpdate:
+def picture_update(record: RunRecord, status: str, *, finished: bool = False) -> PageUpdate:
     """One streamed update: image, status, loss plot; comparison and downloads only when finished (and the clip
     result, which a picture's run leaves as it is).
 
@@ -98,7 +94,7 @@ def remember_clip(record: RunRecord, history: History) -> list[tuple[str, str]] 
         return UNCHANGED
     record.in_history = True
     poster = record.folder / "first-frame.png"
-    save_png(first_picture(open_clip(record.video)), poster, record.recipe)
+    save_png(Image.fromarray(first_frame(record.video).rgb), poster, record.recipe)
     history.add(poster, record.form, f"Clip of {record.frames_written} frames · {record.caption}")
     return history.gallery()
 
@@ -179,7 +175,7 @@ def stylize(
                 content_image, style_images = load_inputs(content, paintings)
             else:
                 settings = settings.replace(size=clip_size(settings.size))
-                content_image, style_images = first_picture(source), load_paintings(paintings)
+                content_image, style_images = Image.fromarray(first_frame(source.path).rgb), load_paintings(paintings)
             mask_image, second_paintings = load_regions(mask, mask_style)
             settings = fit_to_gpu(settings, styles=len(style_images), masked=mask_image is not None, clip=source)
         except nst.NSTError as error:
@@ -233,45 +229,35 @@ def compute(
     mask: Image.Image | None = None,
     mask_styles: list[Image.Image] | None = None,
 ) -> Iterator[PageUpdate]:
-    """Run the library's generator, showing a frame about once a second and the result at the end.
+    """Run the library's generator, showing a frame about once a second and the result at the end
+    (`web.stream.stream_updates`)."""
+    time_left = TimeLeft()
 
-    Stops by itself when the visitor's session has ended (its tab closed and
-    its files are gone): there is nobody left to show anything to.
-    """
-    stream = nst.stylize(content_image, style_images, settings, mask=mask, mask_styles=mask_styles)
-    # Contexts close in reverse: the run's arrays are freed, then their pages go back to the system.
-    with memory_released(), contextlib.closing(stream) as run:
-        shown_at = 0.0
-        time_left = TimeLeft()
-        try:
-            for progress in run:
-                record.add(progress)
-                if not progress.done and time.monotonic() - shown_at < UPDATE_SECONDS:
-                    continue
-                if not record.open:
-                    return
-                shown_at = time.monotonic()
-                record.add_frame(progress)
-                if progress.done:
-                    yield update(record, status_done(progress, record.seed), finished=True)
-                else:
-                    yield update(record, status_running(progress, time_left(progress.seconds_left, progress.elapsed)))
-        except nst.RunFailedError as error:
-            record.keep_image(error.last_image, settings.steps)
-            if record.last is None:
-                yield PageUpdate(
-                    result=None, status=f"**The run failed**: {error}", comparison=None, png=None, animation=None,
-                    record=record,
-                )
-                raise gr.Error(str(error), title="The run failed") from error
-            gr.Warning(str(error), duration=20, title="The run stopped early")
-            yield update(record, f"**Stopped early**: {error}", finished=True)
-        except nst.NSTError as error:
+    def show(progress: nst.Progress) -> PageUpdate:
+        record.add_frame(progress)
+        if progress.done:
+            return picture_update(record, status_done(progress, record.seed), finished=True)
+        return picture_update(record, status_running(progress, time_left(progress.seconds_left, progress.elapsed)))
+
+    run = nst.stylize(content_image, style_images, settings, mask=mask, mask_styles=mask_styles)
+    try:
+        yield from stream_updates(run, record, note=record.add, show=show)
+    except nst.RunFailedError as error:
+        record.keep_image(error.last_image, settings.steps)
+        if record.last is None:
             yield PageUpdate(
-                result=None, status=refused_text("Cannot run", error), comparison=None, png=None, animation=None,
+                result=None, status=f"**The run failed**: {error}", comparison=None, png=None, animation=None,
                 record=record,
             )
-            raise refusal(error, "Cannot run") from error
+            raise gr.Error(str(error), title="The run failed") from error
+        gr.Warning(str(error), duration=20, title="The run stopped early")
+        yield picture_update(record, f"**Stopped early**: {error}", finished=True)
+    except nst.NSTError as error:
+        yield PageUpdate(
+            result=None, status=refused_text("Cannot run", error), comparison=None, png=None, animation=None,
+            record=record,
+        )
+        raise refusal(error, "Cannot run") from error
 
 
 def stop(record: RunRecord | None, history: History | None, request: gr.Request | None = None) -> PageUpdate:
