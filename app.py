@@ -1,9 +1,10 @@
 """Web demo: upload a photo and a painting, press one button, watch the photo repaint itself.
 
 This file is the page: its layout and the wiring of its events. What the
-events do lives in the `web` package beside it (one module per job), and the
-method in `nst/`. Run `python app.py` and open http://127.0.0.1:7860, or
-`python app.py --share` for a temporary public link. The host and port come
+events do lives in the `web` package beside it (a folder each for the run,
+the form, the costs and the look), and the method in `nst/`. Run
+`python app.py` and open http://127.0.0.1:7860, or `python app.py --share`
+for a temporary public link. The host and port come
 from GRADIO_SERVER_NAME and GRADIO_SERVER_PORT; NST_QUEUE_SIZE,
 NST_CONCURRENCY and NST_DEADLINE size the queue and limit each run.
 `python app.py --mcp` (or NST_MCP=1) also serves one tool to AI agents over MCP.
@@ -12,7 +13,7 @@ NST_CONCURRENCY and NST_DEADLINE size the queue and limit each run.
 from __future__ import annotations
 
 # First: on a ZeroGPU Space this imports `spaces`, which must patch torch before anything asks about CUDA.
-import web.zerogpu  # noqa: F401
+import web.run.zerogpu  # noqa: F401
 
 # isort: split
 import argparse
@@ -26,13 +27,10 @@ import gradio.utils
 
 from nst.presets import EXAMPLES, PRESET_TITLES
 from nst.settings import MULTISCALE_FROM, STRENGTH_RANGE
-from web.active_runs import ACTIVE_RUNS
-from web.agent_tool import AGENT_ENDPOINT, agent_tool_only, mcp_requested, stylize_image
-from web.brush import BRUSH_OPACITY, brush_css_color, invert, mask_from_editor, show_photo
-from web.clip_run import caps_text, check_clip_upload, clip_caps
-from web.estimate import estimate_text
-from web.examples import NAMES_JS, PAINTINGS, PHOTOS
-from web.form import (
+from web.costs.estimate import caps_text, clip_caps, estimate_text
+from web.form.brush import BRUSH_OPACITY, brush_css_color, invert, mask_from_editor, show_photo
+from web.form.examples import NAMES_JS, PAINTINGS, PHOTOS
+from web.form.fields import (
     ADAM_RATE,
     BACKBONE_CHOICES,
     COLOR_CHOICES,
@@ -44,7 +42,12 @@ from web.form import (
     PRESET_FIELDS,
     format_weights,
 )
-from web.history import discard_history, restore_from_history
+from web.form.history import discard_history, restore_from_history
+from web.form.link import LINK_JS, link_query
+from web.form.persist import SECRET, STORAGE_KEY, remember_form, restore_on_load
+from web.form.preset_menu import check_weights, choose_preset, follow_backbone
+from web.form.reuse import reuse_settings
+from web.form.uploads import check_clip_upload, check_upload
 from web.limits import (
     MAX_SIZE,
     MAX_STEPS,
@@ -56,18 +59,15 @@ from web.limits import (
     queue_size,
     sessions,
 )
-from web.link import LINK_JS, link_query
-from web.look import CSS, HEADER, THEME, loss_legend
+from web.look.theme import CSS, HEADER, THEME, loss_legend
+from web.look.viewport import SHOW_RESULT_JS
 from web.page_update import PAINTING_SLOTS, PageOutputs
-from web.persist import SECRET, STORAGE_KEY, remember_form, restore_on_load
-from web.presets import check_weights, choose_preset, follow_backbone
-from web.reuse import reuse_settings
-from web.run import stop, stylize
+from web.run.active import ACTIVE_RUNS
+from web.run.agent_tool import AGENT_ENDPOINT, agent_tool_only, mcp_requested, stylize_image
+from web.run.buttons import stop, stylize
+from web.run.record import LOSS_COLORS, discard_record
+from web.run.stops import forget_presses, note_stylize
 from web.run_files import forget_session
-from web.run_record import LOSS_COLORS, discard_record
-from web.stops import forget_presses, note_stylize
-from web.uploads import check_upload
-from web.viewport import SHOW_RESULT_JS
 
 # What tests, benchmarks and hosting use from this module.
 __all__ = ["ACTIVE_RUNS", "build_demo", "launch_options", "main"]
@@ -410,7 +410,7 @@ def build_demo() -> gr.Blocks:
             painting_3=paintings.third, mask_painting=regions.second, clip=clip, editor=regions.editor,
             mask=regions.mask, recipe=reuse.recipe, link=reuse.link, link_note=reuse.link_note,
         )
-        # First of all the press is noted, so that a Stop after it ends this run and not the next (web/stops.py).
+        # First of all the press is noted, so that a Stop after it ends this run and not the next (web/run/stops.py).
         run_button.click(note_stylize, queue=False, show_progress="hidden", api_visibility="private")
         # Every stroke sends the editor to the server to make the mask, but that round trip can still
         # be on its way when Stylize is pressed right after a stroke (the run then had no mask): the
@@ -456,7 +456,7 @@ def build_demo() -> gr.Blocks:
         gr.on([clip.change, *(widget.change for widget in controls.for_estimate)], **clip_estimate)
         run_event.then(**clip_estimate)
         check_uploads(page)
-        # A clip is checked against the page's caps as it arrives (web/clip_run.py), undecoded by Gradio.
+        # A clip is checked against the page's caps as it arrives (web/form/uploads.py), undecoded by Gradio.
         clip.upload(
             **page.event(check_clip_upload, "clip", "status", "result", "comparison", "png", "animation", "video"),
             inputs=clip, preprocess=False, **private,
@@ -487,7 +487,7 @@ def build_demo() -> gr.Blocks:
 
 
 def check_uploads(page: PageOutputs) -> None:
-    """Each picture is checked as it arrives; a refused one leaves its slot, the status says why (web/uploads.py)."""
+    """Each picture is checked as it arrives; a refused one leaves its slot, the status says why (web.form.uploads)."""
     for slot in ("photo", *PAINTING_SLOTS, "mask_painting"):
         page.components[slot].upload(
             **page.event(
@@ -546,7 +546,7 @@ def launch_options(mcp: bool = False) -> dict[str, Any]:
     The examples folder is allowed so that a preset can put its painting in
     the painting slot when the app runs from another working directory too;
     it holds only the public example pictures and their credits. The lifespan
-    leaves agents only the MCP tool meant for them (see web/agent_tool.py).
+    leaves agents only the MCP tool meant for them (see web/run/agent_tool.py).
     Gradio keeps at most NST_SESSIONS sessions' state (see web/limits.py).
     """
     return {

@@ -21,10 +21,10 @@ from mcp.client.streamable_http import streamable_http_client
 from PIL import Image
 
 import nst
-from web.agent_tool import paint
-from web.gpu_time import gpu_seconds
+from web.costs.gpu_time import gpu_seconds
 from web.limits import MAX_SIZE, STROKE_RANGE
-from web.zerogpu import run_gpu_seconds
+from web.run.agent_tool import paint
+from web.run.zerogpu import run_gpu_seconds
 
 from .app_server import IMAGE, serve, submit
 from .factories import make_painting, make_photo

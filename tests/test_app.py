@@ -20,18 +20,17 @@ from PIL import Image
 
 import app
 import nst
-import web.estimate
 import web.limits
-import web.pace
-import web.run
-import web.stream
+import web.run.buttons
+import web.run.stream
 from nst.extractors import build_extractor
 from nst.recipe import image_digest
-from web.form import DEFAULT, format_weights
-from web.history import History
+from web.costs import estimate, pace
+from web.form.fields import DEFAULT, format_weights
+from web.form.history import History
 from web.limits import STROKE_RANGE
 from web.page_update import UNCHANGED, PageUpdate
-from web.run_record import RunRecord
+from web.run.record import RunRecord
 
 from .app_server import (
     ANIMATION,
@@ -56,7 +55,7 @@ pytestmark = pytest.mark.usefixtures("no_run_left_behind")
 
 
 def test_streams_images_then_the_final_one_at_the_requested_size(client, photo_path, painting_path, monkeypatch):
-    monkeypatch.setattr(web.stream, "UPDATE_SECONDS", 0.0)  # show every step, so the count is the same on any machine
+    monkeypatch.setattr(web.run.stream, "UPDATE_SECONDS", 0.0)  # every step shown: the same count on any machine
     job = submit(client, photo_path, painting_path, size=80, steps=12)
     outputs = list(job)
     images = [output[IMAGE] for output in outputs if output[IMAGE]]
@@ -82,7 +81,7 @@ def test_a_picture_larger_than_the_page_shows_streams_at_display_size_and_downlo
 ):
     """The display side lowered to 64 px: a 128 px run streams and shows 64 px pictures, the PNG download is 128 px,
     and the session keeps only the display-size picture in memory (the full one is on disk)."""
-    monkeypatch.setattr(web.stream, "UPDATE_SECONDS", 0.0)
+    monkeypatch.setattr(web.run.stream, "UPDATE_SECONDS", 0.0)
     monkeypatch.setattr(web.limits, "DISPLAY_SIDE", 64)
     outputs = list(submit(client, photo_path, painting_path, size=128, steps=10))
     streamed = [Image.open(output[IMAGE]).size for output in outputs if output[IMAGE]]
@@ -309,11 +308,11 @@ def test_stop_hands_over_the_image_reached_with_its_recipe_and_keeps_it_in_the_h
     record = RunRecord.start(tmp_path / "run", photo, seed=0, recipe=recipe, form={"size": 64},
                              caption="painting · 64 px")
     history = History(tmp_path / "history")
-    assert web.run.stop(record, history) == PageUpdate(status="**Stopped** before the first image.")
+    assert web.run.buttons.stop(record, history) == PageUpdate(status="**Stopped** before the first image.")
     for step, shade in ((5, 50), (10, 150)):
         record.add(progress(step, shade))
         record.add_frame(record.last)
-    stopped = web.run.stop(record, history)
+    stopped = web.run.buttons.stop(record, history)
     status, result, (before, after), png, animation, gallery = (
         stopped.status, stopped.result, stopped.comparison, stopped.png, stopped.animation, stopped.gallery
     )
@@ -326,7 +325,7 @@ def test_stop_hands_over_the_image_reached_with_its_recipe_and_keeps_it_in_the_h
         assert frames.n_frames == 2 and frames.size == (40, 30)
     assert [caption for _, caption in gallery] == ["painting · 64 px"] and history.entry(0).form == {"size": 64}
     record.finished = True
-    assert web.run.stop(record, history) == PageUpdate(), "Stop after the end must not relabel a finished run"
+    assert web.run.buttons.stop(record, history) == PageUpdate(), "Stop after the end must not relabel a finished run"
     record.discard()
     assert not Path(png).exists()
     assert nst.read_recipe(gallery[0][0]) == recipe, "the history keeps its own copy"
@@ -335,27 +334,27 @@ def test_stop_hands_over_the_image_reached_with_its_recipe_and_keeps_it_in_the_h
 
 
 def test_the_time_estimate_grows_with_the_work(monkeypatch):
-    monkeypatch.setattr(web.estimate, "PACE", web.pace.Pace())  # the prior, whatever runs earlier tests made
+    monkeypatch.setattr(estimate, "PACE", pace.Pace())  # the prior, whatever runs earlier tests made
     def seconds(size: int, steps: int) -> float:
-        return web.estimate.estimate_seconds(nst.Settings(size=size, steps=steps))
+        return estimate.estimate_seconds(nst.Settings(size=size, steps=steps))
 
     assert seconds(256, 100) < seconds(512, 100) < seconds(512, 400)
-    assert "Runs stop after" in web.estimate.estimate_text("vgg19", 1024, 1000, True)
+    assert "Runs stop after" in estimate.estimate_text("vgg19", 1024, 1000, True)
 
 
 def test_the_estimate_learns_this_servers_pace_and_the_time_left_stays_steady(
     client, photo_path, painting_path, monkeypatch
 ):
-    monkeypatch.setattr(web.estimate, "PACE", web.pace.Pace())  # a server that has finished no run yet
-    monkeypatch.setattr(web.stream, "UPDATE_SECONDS", 0.0)  # every step's status
-    assert "measured on a 2-core CPU" in web.estimate.estimate_text("vgg19", 192, 30, True)
+    monkeypatch.setattr(estimate, "PACE", pace.Pace())  # a server that has finished no run yet
+    monkeypatch.setattr(web.run.stream, "UPDATE_SECONDS", 0.0)  # every step's status
+    assert "measured on a 2-core CPU" in estimate.estimate_text("vgg19", 192, 30, True)
     started = time.monotonic()
     outputs = list(submit(client, photo_path, painting_path, size=192, steps=30))
     waited = time.monotonic() - started
     assert outputs[-1][STATUS].startswith("**Done**")
-    assert "judging by this server's last run" in web.estimate.estimate_text("vgg19", 192, 30, True)
+    assert "judging by this server's last run" in estimate.estimate_text("vgg19", 192, 30, True)
     # For a square photo, a third more pixels than this 4:3 one: about what the visitor waited, or a bit more.
-    assert 0.8 * waited < web.estimate.estimate_seconds(nst.Settings(size=192, steps=30)) < 2 * waited
+    assert 0.8 * waited < estimate.estimate_seconds(nst.Settings(size=192, steps=30)) < 2 * waited
 
     shown = [float(left) for left in re.findall(r"about (\d+) s left", " ".join(o[STATUS] for o in outputs))]
     assert len(shown) > 10

@@ -17,15 +17,16 @@ from PIL import Image
 
 import app
 import nst
-import web.clip_run
-import web.run
-import web.stream
+import web.costs.estimate
+import web.run.buttons
+import web.run.clip
+import web.run.stream
 from nst.video import open_clip, read_recipe_tag
-from web.history import History
+from web.form.history import History
 from web.page_update import UNCHANGED
+from web.run.record import RunRecord
+from web.run.stops import PRESSES
 from web.run_files import session_folder
-from web.run_record import RunRecord
-from web.stops import PRESSES
 
 from .app_server import HISTORY, IMAGE, STATUS, VIDEO, submit, wait_until
 from .factories import make_clip, make_painting, make_pan, make_photo
@@ -49,7 +50,7 @@ def submit_clip(client: Client, clip: Path, painting: Path, **settings):
 def test_a_clip_comes_back_as_an_mp4_with_every_frame_its_rate_and_its_sound(
     client, clip_path, painting_path, monkeypatch
 ):
-    monkeypatch.setattr(web.stream, "UPDATE_SECONDS", 0.0)
+    monkeypatch.setattr(web.run.stream, "UPDATE_SECONDS", 0.0)
     outputs = list(submit_clip(client, clip_path, painting_path, size=64, steps=10))
     final = outputs[-1]
     assert final[STATUS].startswith("**Done** · 5 frames"), final[STATUS]
@@ -96,7 +97,7 @@ def test_a_clip_the_page_cannot_use_is_refused_with_its_reason_and_the_next_run_
 
 
 def test_stop_mid_clip_leaves_a_playable_clip_of_the_frames_made(client, clip_path, painting_path, monkeypatch):
-    monkeypatch.setattr(web.stream, "UPDATE_SECONDS", 0.0)
+    monkeypatch.setattr(web.run.stream, "UPDATE_SECONDS", 0.0)
     job = submit_clip(client, clip_path, painting_path, size=64, steps=10)
     for output in job:
         if "**Frame 3 of 5**" in output[STATUS]:
@@ -114,11 +115,11 @@ def test_stop_hands_over_a_clips_frames_as_its_video(tmp_path):
     record = RunRecord.start(tmp_path, photo, seed=0, recipe=nst.make_recipe(nst.Settings(), photo, make_painting()))
     record.video, record.clip_frames = tmp_path / "stylized.mp4", 5
     history = History(tmp_path / "history")
-    stopped = web.run.stop(record, history)
+    stopped = web.run.buttons.stop(record, history)
     assert stopped.status == "**Stopped** before the first frame was finished." and stopped.video is None
     make_pan(record.video, count=2)
     record.frames_written = 2
-    stopped = web.run.stop(record, history)
+    stopped = web.run.buttons.stop(record, history)
     assert stopped.status.startswith("**Stopped** after 2 of 5 frames") and stopped.video == str(record.video)
     assert (stopped.comparison, stopped.png, stopped.animation) == (None, None, None)
     assert stopped.gallery is UNCHANGED
@@ -131,7 +132,7 @@ def test_a_clips_arguments_and_updates_survive_the_trip_out_of_the_gpu_worker(tm
     record = RunRecord.start(tmp_path, make_photo(), 0, recipe=nst.make_recipe(settings, make_photo(), make_painting()))
     record.video = tmp_path / "stylized.mp4"
     sent = pickle.loads(pickle.dumps((clip, [make_painting()], settings, record)))
-    updates = [pickle.loads(pickle.dumps(update)) for update in web.clip_run.compute_clip(*sent)]
+    updates = [pickle.loads(pickle.dumps(update)) for update in web.run.clip.compute_clip(*sent)]
     final = updates[-1]
     assert final.status.startswith("**Done** · 5 frames") and final.record.finished
     assert final.video == str(record.video) and open_clip(final.video).frame_count == 5
@@ -157,7 +158,7 @@ def test_a_loaded_clip_shows_about_how_long_it_takes_here_growing_with_its_lengt
     short = make_clip(tmp_path / "short.mp4", 10, fps=10, size=(96, 64))
     long = make_clip(tmp_path / "long.mp4", 40, fps=10, size=(96, 64))
     empty = clip_caps_shown(url, None, 480)
-    assert empty == web.clip_run.caps_text() and "About" not in empty
+    assert empty == web.costs.estimate.caps_text() and "About" not in empty
     shown = {clip: clip_caps_shown(url, clip, 480) for clip in (short, long)}
     assert shown[short].startswith(empty)
     assert re.search(r"About \d+ (s|min) for this clip \(10 frames at 480 px\), (judging by|as measured)", shown[short])
@@ -169,7 +170,7 @@ def test_a_loaded_clip_shows_about_how_long_it_takes_here_growing_with_its_lengt
 def test_given_a_photo_and_a_clip_the_run_restyles_the_clip_and_says_so(
     client, clip_path, photo_path, painting_path, monkeypatch
 ):
-    monkeypatch.setattr(web.stream, "UPDATE_SECONDS", 0.0)
+    monkeypatch.setattr(web.run.stream, "UPDATE_SECONDS", 0.0)
     job = client.submit(
         content=handle_file(str(photo_path)), clip=handle_file(str(clip_path)), style=handle_file(str(painting_path)),
         size=64, steps=10, api_name="/stylize",

@@ -25,12 +25,11 @@ from playwright.sync_api import Browser, Page, sync_playwright
 
 import app
 import nst
-import web.run
-import web.stream
+import web.run.stream
 from nst.presets import PRESET_TITLES
-from web.form import format_weights
+from web.form.fields import format_weights
+from web.form.persist import STORAGE_KEY
 from web.limits import STROKE_STEP
-from web.persist import STORAGE_KEY
 
 from .app_server import serve, wait_until
 from .factories import make_clip, save_random_squeezenet
@@ -190,7 +189,7 @@ def screenshot(page: Page, folder: Path, name: str, full_page: bool) -> Path:
 
 
 def test_the_result_streams_in_and_the_page_fits_desktop_and_phone(page: Page, tmp_path: Path, monkeypatch):
-    monkeypatch.setattr(web.stream, "UPDATE_SECONDS", 0.3)  # a few updates even on a fast machine
+    monkeypatch.setattr(web.run.stream, "UPDATE_SECONDS", 0.3)  # a few updates even on a fast machine
     pick_examples(page, "content_chelsea", "style_starry_night")
     page.click("#blend button")  # blend in a second painting, so the screenshot shows that part open
     page.locator("#style-2-examples button:has(img[src*='style_great_wave'])").click()

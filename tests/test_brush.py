@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from PIL import Image
 
-from web.brush import BRUSH_COLOR, BRUSH_OPACITY, editor_value, invert, mask_from_editor, show_photo, stroke_layer
+from web.form.brush import BRUSH_COLOR, BRUSH_OPACITY, editor_value, invert, mask_from_editor, show_photo, stroke_layer
 from web.page_update import PageUpdate
 
 from .factories import make_half_mask, make_photo

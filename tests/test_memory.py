@@ -10,8 +10,8 @@ from pathlib import Path
 import numpy as np
 
 import app
-from web.run_record import RunRecord
-from web.stream import memory_released, release_memory
+from web.run.record import RunRecord
+from web.run.stream import memory_released, release_memory
 
 from .app_server import serve_demo, wait_until
 from .factories import make_painting, make_photo

@@ -10,8 +10,8 @@ from PIL import Image
 
 import app
 import nst
+from web.run.record import MAX_FRAMES, RECENT_FRAMES, RunRecord
 from web.run_files import runs_root, session_folder
-from web.run_record import MAX_FRAMES, RECENT_FRAMES, RunRecord
 
 from .app_server import wait_until
 from .factories import make_painting, make_photo

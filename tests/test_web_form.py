@@ -7,10 +7,10 @@ import json
 import pytest
 
 import nst
-from web.form import DEFAULT_FORM, PRESET_FIELDS, build_settings, form_values, settings_from_form
+from web.form.fields import DEFAULT_FORM, PRESET_FIELDS, build_settings, form_values, settings_from_form
+from web.form.preset_menu import matching_preset, preset_for_backbone, preset_values
+from web.form.reuse import reuse_settings, within_page_limits
 from web.limits import MAX_SIZE, STROKE_RANGE
-from web.presets import matching_preset, preset_for_backbone, preset_values
-from web.reuse import reuse_settings, within_page_limits
 
 from .factories import make_painting, make_photo
 

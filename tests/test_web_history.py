@@ -6,7 +6,7 @@ from pathlib import Path
 
 from PIL import Image
 
-from web.history import MAX_ENTRIES, History
+from web.form.history import MAX_ENTRIES, History
 
 
 def test_the_history_keeps_the_newest_results_and_deletes_the_rest(tmp_path: Path):

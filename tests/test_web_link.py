@@ -7,9 +7,9 @@ from pathlib import Path
 from urllib.parse import parse_qs
 
 import nst
-from web.examples import EXAMPLES
-from web.form import DEFAULT_FORM, FORM_FIELDS, checked_form, form_values
-from web.link import as_text, link_query, read_link
+from web.form.examples import EXAMPLES
+from web.form.fields import DEFAULT_FORM, FORM_FIELDS, checked_form, form_values
+from web.form.link import as_text, link_query, read_link
 
 
 def upload(path: Path, folder: Path) -> dict:

@@ -20,12 +20,12 @@ import pytest
 from PIL import Image
 
 import nst
-import web.clip_run
-import web.run
-import web.zerogpu
+import web.run.clip
+import web.run.picture
+import web.run.zerogpu
 from nst.extractors import build_extractor
 from nst.video import Clip
-from web.gpu_time import (
+from web.costs.gpu_time import (
     FINISH_SECONDS,
     FLOOR_SECONDS,
     MARGIN,
@@ -40,8 +40,8 @@ from web.gpu_time import (
     expected_seconds,
     gpu_seconds,
 )
-from web.run_record import RunRecord
-from web.zerogpu import build_networks, fit_to_gpu, gpu, run_gpu_seconds
+from web.run.record import RunRecord
+from web.run.zerogpu import build_networks, fit_to_gpu, gpu, run_gpu_seconds
 
 from .factories import make_painting, make_photo
 
@@ -92,14 +92,14 @@ def test_the_deadline_leaves_the_worker_start_and_the_downloads_inside_the_grant
 
 
 def test_off_zerogpu_nothing_changes():
-    assert not web.zerogpu.ON_ZEROGPU
-    assert gpu(web.run.compute) is web.run.compute
+    assert not web.run.zerogpu.ON_ZEROGPU
+    assert gpu(web.run.picture.compute) is web.run.picture.compute
     settings = nst.preset("vgg19", deadline=180.0)
     assert fit_to_gpu(settings) is settings
 
 
 def test_on_zerogpu_the_run_ends_inside_its_grant(monkeypatch):
-    monkeypatch.setattr(web.zerogpu, "ON_ZEROGPU", True)
+    monkeypatch.setattr(web.run.zerogpu, "ON_ZEROGPU", True)
     fitted = fit_to_gpu(nst.preset("vgg19", deadline=180.0))
     assert fitted.deadline == pytest.approx(deadline_within(DEFAULT, gpu_seconds(DEFAULT)))
     assert fit_to_gpu(nst.preset("vgg19", deadline=2.0)).deadline == 2.0, "a shorter NST_DEADLINE still holds"
@@ -115,16 +115,16 @@ def run_arguments(tmp_path) -> tuple[tuple, nst.Settings]:
 
 def test_the_duration_is_worked_out_from_the_arguments_the_run_function_receives(tmp_path):
     arguments, settings = run_arguments(tmp_path)
-    bound = inspect.signature(web.run.compute).bind(*arguments)
+    bound = inspect.signature(web.run.picture.compute).bind(*arguments)
     assert run_gpu_seconds(bound) == gpu_seconds(settings)
-    blended = inspect.signature(web.run.compute).bind(*arguments[:1], [make_painting()] * 3, *arguments[2:])
+    blended = inspect.signature(web.run.picture.compute).bind(*arguments[:1], [make_painting()] * 3, *arguments[2:])
     assert run_gpu_seconds(blended) == gpu_seconds(settings, styles=3)
 
 
 def test_arguments_and_every_update_survive_the_trip_out_of_the_gpu_worker(tmp_path):
     arguments, _ = run_arguments(tmp_path)
     sent = pickle.loads(pickle.dumps(arguments))
-    updates = list(web.run.compute(*sent))
+    updates = list(web.run.picture.compute(*sent))
     assert updates, "the run yielded nothing"
     for update in updates:
         received = pickle.loads(pickle.dumps(update))
@@ -144,7 +144,7 @@ def test_networks_built_ahead_are_the_ones_a_run_uses(tmp_path):
     build_networks(("vgg19",))
     before = build_extractor.cache_info()
     arguments, _ = run_arguments(tmp_path)
-    list(web.run.compute(*arguments))
+    list(web.run.picture.compute(*arguments))
     after = build_extractor.cache_info()
     assert after.misses == before.misses and after.hits > before.hits
 
@@ -199,14 +199,14 @@ def test_a_clip_one_gpu_request_cannot_hold_is_refused_naming_a_length_and_a_siz
 def test_a_clip_runs_duration_is_worked_out_from_the_clip_it_receives(tmp_path):
     settings = nst.preset("vgg19", size=480)
     record = RunRecord.start(tmp_path, make_photo(), 0, recipe=nst.make_recipe(settings, make_photo(), make_painting()))
-    signature = inspect.signature(web.clip_run.compute_clip)
+    signature = inspect.signature(web.run.clip.compute_clip)
     short, long = (signature.bind(phone_clip(s), [make_painting()], settings, record) for s in (2, 8))
     assert run_gpu_seconds(short) == clip_gpu_seconds(settings, phone_clip(2))
     assert run_gpu_seconds(long) > run_gpu_seconds(short) > gpu_seconds(settings)
 
 
 def test_on_zerogpu_a_clip_too_long_for_a_request_is_refused_before_it_runs(monkeypatch):
-    monkeypatch.setattr(web.zerogpu, "ON_ZEROGPU", True)
+    monkeypatch.setattr(web.run.zerogpu, "ON_ZEROGPU", True)
     settings = nst.preset("vgg19", size=1024, deadline=180.0)
     fitted = fit_to_gpu(settings, clip=phone_clip(4))
     assert fitted.deadline == pytest.approx(deadline_within(settings, clip_gpu_seconds(settings, phone_clip(4))))

@@ -101,3 +101,8 @@ def clip_side() -> int:
 def clip_pixels() -> int:
     """The most pixels an uploaded clip's frame may have (NST_CLIP_PIXELS)."""
     return int(env_number("NST_CLIP_PIXELS", CLIP_PIXELS))
+
+
+def clip_size(size: int) -> int:
+    """A clip's output long side: the size asked for, within the page's clip cap."""
+    return min(int(size), clip_side())

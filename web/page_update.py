@@ -63,7 +63,7 @@ class PageUpdate:
     recipe: Any = UNCHANGED
     link: Any = UNCHANGED
     link_note: Any = UNCHANGED
-    # The settings widgets, by their names (`web.form.FORM_FIELDS`); those not named are left as they are.
+    # The settings widgets, by their names (`web.form.fields.FORM_FIELDS`); those not named are left as they are.
     form: Mapping[str, Any] = dataclasses.field(default_factory=dict)
 
     def replace(self, **changes: Any) -> PageUpdate:

@@ -24,7 +24,7 @@ def status_preparing(backbone: str) -> str:
 
 
 def status_running(p: nst.Progress, seconds_left: float) -> str:
-    """Where a run is: step, scale, size, speed, time left (`seconds_left`, see `web.time_left`), and what it
+    """Where a run is: step, scale, size, speed, time left (`seconds_left`, see `web.costs.time_left`), and what it
     computes on."""
     scale = f" · scale {p.scale} of {p.scales}" if p.scales > 1 else ""
     return (

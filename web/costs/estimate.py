@@ -1,12 +1,14 @@
 """How long a run will take, told before it starts, from this server's own finished runs.
 
 The work of a run is counted in megapixel-steps weighted by stage cost
-(`megapixel_steps`); `web.pace` learns this server's seconds per unit from
+(`megapixel_steps`); `web.costs.pace` learns this server's seconds per unit from
 the runs it finishes. Before its first run of a network the page uses the
 project's measurements on a 2-core CPU, and says so.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 import nst
 from nst.cost import plan_work
@@ -14,10 +16,11 @@ from nst.device import resolve_compute
 from nst.schedule import plan_stages
 from nst.video import Clip
 
+from .. import limits
+from ..form.uploads import open_clip_upload
+from ..status import duration
 from .clip_cost import clip_work
-from .limits import deadline
 from .pace import PACE
-from .status import duration
 
 # The prior: seconds per optimisation step per megapixel on a 2-core x86 CPU, by network
 # and by the precision the library picks there, from bench/speed.py (BENCHMARKS.md, Speed):
@@ -95,7 +98,41 @@ def estimate_text(backbone: str, size: float, steps: float, multiscale: bool) ->
         return ""
     seconds = estimate_seconds(settings)
     text = f"About {duration(seconds)} for a square photo, {pace_basis(backbone)}."
-    limit = deadline()
+    limit = limits.deadline()
     if seconds > limit:
         text += f" Runs stop after {duration(limit)} here, keeping the image reached."
+    return text
+
+
+def caps_text() -> str:
+    """The clip caps as the page shows them beside the clip input."""
+    return (
+        f"Clips up to **{limits.clip_seconds():g} s**, restyled at most **{limits.clip_side()} px** on the long side "
+        f"(the output size, when smaller); frames up to {limits.clip_pixels() / 1_000_000:.1f} megapixels."
+    )
+
+
+def clip_caps(payload: dict[str, Any] | None, backbone: str, size: float, steps: float, multiscale: bool) -> str:
+    """The caps beside the clip input and, once a clip is in, about how long it takes here at the chosen size.
+
+    Worded as the picture's estimate (`estimate_text`) and from the same
+    learned pace; a clip the page refuses gets no estimate (the status says
+    why, see `web.form.uploads.check_clip_upload`).
+    """
+    settings = estimate_settings(backbone, size, steps, multiscale)
+    try:
+        clip = open_clip_upload(payload)
+    except nst.NSTError:
+        clip = None
+    if clip is None or settings is None:
+        return caps_text()
+    settings = settings.replace(size=limits.clip_size(settings.size))
+    seconds = estimate_clip_seconds(settings, clip)
+    text = (
+        f"{caps_text()}\n\nAbout {duration(seconds)} for this clip ({clip.frame_count} frames at {settings.size} px), "
+        f"{pace_basis(backbone)}."
+    )
+    limit = limits.deadline()
+    if seconds > limit:
+        text += f" Runs stop after {duration(limit)} here, keeping the frames made."
     return text

@@ -1,6 +1,6 @@
 """How fast this server runs: seconds per unit of work, learned from its own finished runs.
 
-The unit of work is `web.estimate.megapixel_steps` (pixels times steps over a
+The unit of work is `web.costs.estimate.megapixel_steps` (pixels times steps over a
 run's stages, each stage weighted by its cost). Until this server has
 finished a run of a network, its pace is the prior the estimate module gives
 (measured on a 2-core CPU); each run that completes moves it towards what that

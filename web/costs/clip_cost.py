@@ -6,7 +6,7 @@ previous result and takes only a short plan at the output size
 into the MP4 and every later one has its motion found (two DIS flows), both on
 the CPU whatever the network runs on, and both growing with the frame's
 pixels. The pricing is done where pictures are priced: on ZeroGPU by
-`web.gpu_time`, on this server by `web.estimate`.
+`web.costs.gpu_time`, on this server by `web.costs.estimate`.
 """
 
 from __future__ import annotations

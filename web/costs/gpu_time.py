@@ -27,7 +27,7 @@ from nst.video import Clip
 from .clip_cost import clip_work
 from .estimate import megapixel_steps
 
-# Seconds per optimisation step per megapixel (a whole step's; web.estimate counts the cheaper
+# Seconds per optimisation step per megapixel (a whole step's; web.costs.estimate counts the cheaper
 # stages as their share), and per step whatever its size (a hundred-odd kernel launches, the
 # optimiser, one read of the losses). VGG-19 on an H200, fitted over runs of 1.7 to 1049
 # megapixel-steps (2026-12-04): 0.0036 and 0.0084 s, rounded up. SqueezeNet's features cost

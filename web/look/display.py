@@ -13,7 +13,7 @@ from PIL import Image
 
 from nst.images import resize_long_side
 
-from . import limits
+from .. import limits
 
 
 def larger_than_shown(size: tuple[int, int]) -> bool:

@@ -1,6 +1,6 @@
 """A run as the page streams it: every report of the library's generator noted, about one a second shown.
 
-A picture's run (`web.run.compute`) and a clip's (`web.clip_run.compute_clip`)
+A picture's run (`web.run.picture.compute`) and a clip's (`web.run.clip.compute_clip`)
 both stream through `stream_updates`; what differs between them is what they
 note in the run's record and how a report reads on the page.
 """
@@ -14,8 +14,8 @@ from typing import Protocol, TypeVar
 
 from nst.memory import release_memory
 
-from .page_update import PageUpdate
-from .run_record import RunRecord
+from ..page_update import PageUpdate
+from .record import RunRecord
 
 # The library reports every step; the page shows a new image at most this often. Each
 # image costs a PNG in Gradio's cache and a download in the browser, and Stop takes

@@ -26,10 +26,10 @@ from PIL import Image
 
 import nst
 
-from .active_runs import ACTIVE_RUNS
-from .form import DEFAULT, number, page_size, page_style_scale
-from .limits import deadline
-from .uploads import load_inputs
+from ..form.fields import DEFAULT, number, page_size, page_style_scale
+from ..form.uploads import load_inputs
+from ..limits import deadline
+from .active import ACTIVE_RUNS
 from .zerogpu import fit_to_gpu, gpu
 
 MCP_VARIABLE = "NST_MCP"

@@ -1,7 +1,7 @@
 """Between the page's widgets and `nst.Settings`: choices, reading the widgets, filling them again.
 
 A "form" is the settings widgets' values as a dict keyed by FORM_FIELDS (the
-names of `web.run.stylize`'s parameters). It is what the browser keeps across
+names of `web.run.buttons.stylize`'s parameters). It is what the browser keeps across
 reloads, what a shared link carries, and what each history entry restores:
 plain JSON, never an image.
 """
@@ -16,7 +16,7 @@ import gradio as gr
 import nst
 from nst.settings import DEFAULT_LEARNING_RATES
 
-from .limits import MAX_SIZE, MAX_STEPS, MIN_SIZE, MIN_STEPS, STROKE_RANGE
+from ..limits import MAX_SIZE, MAX_STEPS, MIN_SIZE, MIN_STEPS, STROKE_RANGE
 
 DEFAULT = nst.preset("vgg19")
 ADAM_RATE, LBFGS_RATE = DEFAULT_LEARNING_RATES["adam"], DEFAULT_LEARNING_RATES["lbfgs"]
@@ -175,7 +175,7 @@ def form_defaults(preset: str) -> dict[str, Any]:
 
     The page once left the style scale to the preset, so a link or stored form
     from then lacks it and meant the preset's (2.67 for Composition VII); a
-    link still leaves it out when it is the preset's (`web.link`).
+    link still leaves it out when it is the preset's (`web.form.link`).
     """
     return {**DEFAULT_FORM, "style_scale": nst.preset(preset).style_scale}
 

@@ -18,8 +18,8 @@ from typing import Any
 
 import gradio as gr
 
-from .form import widget_values
-from .page_update import PageUpdate
+from ..page_update import PageUpdate
+from .fields import widget_values
 
 # Twelve 1024 px PNGs are at most ~30 MB of disk per session and a screenful of thumbnails.
 MAX_ENTRIES = 12

@@ -38,7 +38,7 @@ from nst.extractors import BACKBONES
 from nst.network import load_network
 from nst.video import Clip
 
-from .gpu_time import check_clip_fits, check_fits, clip_gpu_seconds, deadline_within, gpu_seconds
+from ..costs.gpu_time import check_clip_fits, check_fits, clip_gpu_seconds, deadline_within, gpu_seconds
 
 ON_ZEROGPU = spaces is not None and SpacesConfig.zero_gpu
 

@@ -22,8 +22,8 @@ from PIL import Image
 
 import nst
 
-from .limits import DISPLAY_SIDE
-from .page_update import PageUpdate
+from ..limits import DISPLAY_SIDE
+from ..page_update import PageUpdate
 from .uploads import thumbnail, upload_path
 
 BRUSH_COLOR = (255, 45, 150)

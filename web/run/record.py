@@ -26,7 +26,7 @@ import nst
 from nst.animation import save_animation
 from nst.recipe import save_png
 
-from .display import display_array, for_display, larger_than_shown
+from ..look.display import display_array, for_display, larger_than_shown
 
 # The animation keeps at most this many frames (evenly thinned), so a run's files stay bounded.
 MAX_FRAMES = 60
@@ -57,7 +57,7 @@ class RunRecord:
     finished: bool = False
     saved: tuple[int, str, str] | None = None
     in_history: bool = False
-    # A clip's run (web/clip_run.py): where its MP4 goes, and how far it has got.
+    # A clip's run (web/run/clip.py): where its MP4 goes, and how far it has got.
     video: Path | None = None
     frames_written: int = 0
     clip_frames: int = 0

@@ -10,9 +10,9 @@ from typing import Any
 
 import gradio as gr
 
-from .form import FORM_FIELDS, checked_form, widget_values
+from ..page_update import PAINTING_SLOTS, UNCHANGED, PageUpdate
+from .fields import FORM_FIELDS, checked_form, widget_values
 from .link import read_link
-from .page_update import PAINTING_SLOTS, UNCHANGED, PageUpdate
 
 STORAGE_KEY = "nst-settings"
 # BrowserState encrypts what it stores. Settings are not secret, and a fixed key lets them

@@ -18,11 +18,11 @@ import nst
 from nst.presets import PRESET_TITLES
 from nst.recipe import read_recipe, settings_from_recipe
 
+from ..limits import MAX_SIZE, MAX_STEPS, MIN_SIZE, MIN_STEPS, STROKE_RANGE
+from ..page_update import PAINTING_SLOTS, UNCHANGED, PageUpdate
 from .examples import example_of_pixels
-from .form import form_values, widget_values
-from .limits import MAX_SIZE, MAX_STEPS, MIN_SIZE, MIN_STEPS, STROKE_RANGE
-from .page_update import PAINTING_SLOTS, UNCHANGED, PageUpdate
-from .presets import matching_preset
+from .fields import form_values, widget_values
+from .preset_menu import matching_preset
 
 SLOTS = 3
 

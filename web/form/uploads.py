@@ -1,4 +1,8 @@
-"""The visitor's uploads, decoded by the library's careful loader rather than by Gradio."""
+"""The visitor's uploads: checked as they arrive, decoded by the library's careful loader rather than by Gradio.
+
+A clip is checked against the page's caps (`web.limits`) and described
+(`nst.video.open_clip`); its frames are decoded only as its run reads them.
+"""
 
 from __future__ import annotations
 
@@ -9,9 +13,11 @@ from typing import Any
 from PIL import Image
 
 import nst
+from nst.video import Clip, open_clip
 
-from .page_update import PageUpdate
-from .refusals import log_refusal, refused_text
+from .. import limits
+from ..page_update import PageUpdate
+from ..refusals import log_refusal, refused_text
 
 
 def upload_path(payload: dict[str, Any] | None) -> str | None:
@@ -88,4 +94,29 @@ def check_upload(payload: dict[str, Any] | None, slot: str) -> PageUpdate:
         log_refusal(title, error)
         refused = PageUpdate(status=refused_text(title, error), result=None, comparison=None, png=None, animation=None)
         return refused.replace(**{slot: None})
+    return PageUpdate()
+
+
+def open_clip_upload(payload: dict[str, Any] | None) -> Clip | None:
+    """The uploaded clip checked against the page's caps (`nst.ClipInputError` says why not); None if none."""
+    path = upload_path(payload)
+    if path is None:
+        return None
+    return open_clip(path, max_pixels=limits.clip_pixels(), max_seconds=limits.clip_seconds())
+
+
+def check_clip_upload(payload: dict[str, Any] | None) -> PageUpdate:
+    """A clip as it arrives: refused at once if the run could not use it, as `check_upload` does for a picture.
+
+    A refused clip leaves its slot, and the results of an earlier run go; a good one changes nothing.
+    """
+    try:
+        open_clip_upload(payload)
+    except nst.NSTError as error:
+        title = "Cannot use this clip"
+        log_refusal(title, error)
+        return PageUpdate(
+            clip=None, status=refused_text(title, error), result=None, comparison=None, png=None, animation=None,
+            video=None,
+        )
     return PageUpdate()

@@ -1,9 +1,9 @@
-"""The Stylize and Stop handlers: one run of the library's generator as a stream of page updates.
+"""The Stylize and Stop handlers: one run, of a picture or a clip, as a stream of page updates.
 
-`stylize` checks the request and decodes the uploads where the server is
-(no GPU time is spent on a bad upload); `compute` is the run itself, the part
-that holds a GPU on ZeroGPU (see `web.zerogpu`), and it takes and yields only
-plain data: settings, images, file paths, the run's record.
+`stylize` checks the request and decodes the uploads where the server is (no
+GPU time is spent on a bad upload), then streams the run itself: a picture's
+(`web.run.picture`) or a clip's (`web.run.clip`). `stop` ends it and hands over
+what it reached.
 """
 
 from __future__ import annotations
@@ -18,51 +18,38 @@ import gradio as gr
 from PIL import Image
 
 import nst
-from nst.recipe import make_recipe, save_png
+from nst.recipe import make_recipe
 from nst.video import first_frame
 
-from .active_runs import ACTIVE_RUNS
-from .clip_run import VIDEO_NAME, clip_size, compute_clip, open_upload, stop_clip
-from .estimate import learn_from_run
-from .form import DEFAULT, FORM_FIELDS, blend_weights, build_settings, format_weights
-from .history import History
-from .limits import deadline
-from .page_update import UNCHANGED, PageUpdate
-from .refusals import refusal, refused_text
-from .run_files import new_run_folder, session_folder
-from .run_record import RunRecord, discard_record
-from .status import caption, status_done, status_preparing, status_running, status_stopped, steps_done
+from ..costs.estimate import learn_from_run
+from ..form.fields import DEFAULT, FORM_FIELDS, blend_weights, build_settings, format_weights
+from ..form.history import History
+from ..form.uploads import (
+    load_inputs,
+    load_paintings,
+    load_regions,
+    open_clip_upload,
+    painting_names,
+    thumbnail,
+    upload_path,
+)
+from ..limits import clip_size, deadline
+from ..page_update import UNCHANGED, PageUpdate
+from ..refusals import refusal, refused_text
+from ..run_files import new_run_folder, session_folder
+from ..status import caption, status_preparing
+from .active import ACTIVE_RUNS
+from .clip import VIDEO_NAME, compute_clip, remember_clip, stop_clip
+from .picture import compute, remember, stop_picture
+from .record import RunRecord, discard_record
 from .stops import PRESSES
-from .stream import stream_updates
-from .time_left import TimeLeft
-from .uploads import load_inputs, load_paintings, load_regions, painting_names, thumbnail, upload_path
-from .zerogpu import fit_to_gpu, gpu
+from .zerogpu import fit_to_gpu
 
 # Said under every status of a clip's run when a photo was given too: the run takes the clip.
 PHOTO_NOT_USED = "\n\nRestyling the clip; the photo above is not used."
 # Stop answers once the run has ended, at its next update: about a second, or one step of a large
 # picture on a slow CPU. Past this it answers anyway, with where the run had got to.
 STOP_WAIT_SECONDS = 30.0
-
-
-def picture_update(record: RunRecord, status: str, *, finished: bool = False) -> PageUpdate:
-    """One streamed update: image, status, loss plot; comparison and downloads only when finished (and the clip
-    result, which a picture's run leaves as it is).
-
-    The image is the newest frame's file, which Gradio serves from where it
-    lies; the finished update shows the result PNG itself, so that the
-    result's own download button hands out the picture with its recipe too,
-    or, for a picture larger than the page shows, a copy at display size
-    beside the full-size PNG in the downloads.
-    """
-    if not finished:
-        return PageUpdate(result=str(record.frames[-1]), status=status, losses=record.plot(), record=record)
-    record.finished = True
-    png, animation = record.downloads()
-    return PageUpdate(
-        result=record.shown(), status=status, losses=record.plot(), comparison=record.before_after(), png=png,
-        animation=animation, record=record,
-    )
 
 
 def refused(error: nst.NSTError, title: str, history: History) -> PageUpdate:
@@ -75,28 +62,6 @@ def refused(error: nst.NSTError, title: str, history: History) -> PageUpdate:
         result=None, status=refused_text(title, error), comparison=None, png=None, animation=None, video=None,
         record=None, history=history,
     )
-
-
-def remember(record: RunRecord, history: History) -> list[tuple[str, str]]:
-    """Put the run's result in the history (once per run), captioned with the steps it did; the history as the
-    gallery shows it."""
-    files = record.downloads()
-    if files is not None and not record.in_history:
-        record.in_history = True
-        history.add(files[0], record.form, steps_done(record.caption, record.last.step, record.last.total_steps))
-    return history.gallery()
-
-
-def remember_clip(record: RunRecord, history: History) -> list[tuple[str, str]] | Any:
-    """Put a finished clip's run in the history (once), its first frame (with the recipe) standing for it,
-    captioned as a clip of so many frames; the history as the gallery shows it."""
-    if record.in_history or record.video is None or not record.video.is_file():
-        return UNCHANGED
-    record.in_history = True
-    poster = record.folder / "first-frame.png"
-    save_png(Image.fromarray(first_frame(record.video).rgb), poster, record.recipe)
-    history.add(poster, record.form, f"Clip of {record.frames_written} frames · {record.caption}")
-    return history.gallery()
 
 
 def stylize(
@@ -138,7 +103,7 @@ def stylize(
     `mask` (white = painted, black = kept) limits the painting to part of the
     photo; `mask_style` then paints the black part instead of keeping it.
     A `clip` (a short video) is restyled instead of the photo, frame by
-    frame, at most the page's clip size (`web.clip_run`).
+    frame, at most the page's clip size (`web.run.clip`).
     Yields (image, status, losses, before/after, PNG, animation, history,
     clip) about once a second; the last update of a picture's run carries
     the comparison, both downloads and this session's results so far, newest
@@ -155,7 +120,7 @@ def stylize(
     if PRESSES.stopped(session, asked_at):
         return  # stopped while it waited in the queue
     started = time.monotonic()
-    # Stop waits for this block to end (web/stops.py). The previous run's files go only then: the page
+    # Stop waits for this block to end (web/run/stops.py). The previous run's files go only then: the page
     # may still be fetching them, and a Stop pressed just before this run writes its downloads there.
     with PRESSES.running(session), contextlib.ExitStack() as later:
         later.callback(discard_record, previous)
@@ -170,7 +135,7 @@ def stylize(
                 style_blend=blend_weights(paintings, (style_weight, style_2_weight, style_3_weight)),
                 deadline=deadline(),
             )
-            source = open_upload(clip)
+            source = open_clip_upload(clip)
             if source is None:
                 content_image, style_images = load_inputs(content, paintings)
             else:
@@ -220,48 +185,8 @@ def stylize(
                 yield shown.replace(gallery=gallery, history=history)
 
 
-@gpu
-def compute(
-    content_image: Image.Image,
-    style_images: list[Image.Image],
-    settings: nst.Settings,
-    record: RunRecord,
-    mask: Image.Image | None = None,
-    mask_styles: list[Image.Image] | None = None,
-) -> Iterator[PageUpdate]:
-    """Run the library's generator, showing a frame about once a second and the result at the end
-    (`web.stream.stream_updates`)."""
-    time_left = TimeLeft()
-
-    def show(progress: nst.Progress) -> PageUpdate:
-        record.add_frame(progress)
-        if progress.done:
-            return picture_update(record, status_done(progress, record.seed), finished=True)
-        return picture_update(record, status_running(progress, time_left(progress.seconds_left, progress.elapsed)))
-
-    run = nst.stylize(content_image, style_images, settings, mask=mask, mask_styles=mask_styles)
-    try:
-        yield from stream_updates(run, record, note=record.add, show=show)
-    except nst.RunFailedError as error:
-        record.keep_image(error.last_image, settings.steps)
-        if record.last is None:
-            yield PageUpdate(
-                result=None, status=f"**The run failed**: {error}", comparison=None, png=None, animation=None,
-                record=record,
-            )
-            raise gr.Error(str(error), title="The run failed") from error
-        gr.Warning(str(error), duration=20, title="The run stopped early")
-        yield picture_update(record, f"**Stopped early**: {error}", finished=True)
-    except nst.NSTError as error:
-        yield PageUpdate(
-            result=None, status=refused_text("Cannot run", error), comparison=None, png=None, animation=None,
-            record=record,
-        )
-        raise refusal(error, "Cannot run") from error
-
-
 def stop(record: RunRecord | None, history: History | None, request: gr.Request | None = None) -> PageUpdate:
-    """Stop: end the session's run (at its next update, see `web.stops`), say where it got to, hand over what it
+    """Stop: end the session's run (at its next update, see `web.run.stops`), say where it got to, hand over what it
     reached and keep it in the history.
 
     A clip's run hands over the frames made so far as a playable clip.
@@ -269,13 +194,4 @@ def stop(record: RunRecord | None, history: History | None, request: gr.Request 
     PRESSES.stop(request.session_hash if request else None, wait=STOP_WAIT_SECONDS)
     if record is None or record.finished or history is None:
         return PageUpdate()
-    if record.video is not None:
-        return stop_clip(record)
-    files = record.downloads()
-    if files is None:
-        return PageUpdate(status="**Stopped** before the first image.")
-    png, animation = files
-    return PageUpdate(
-        status=status_stopped(record.last), result=record.shown(), comparison=record.before_after(), png=png,
-        animation=animation, gallery=remember(record, history),
-    )
+    return stop_clip(record) if record.video is not None else stop_picture(record, history)

@@ -11,9 +11,9 @@ import gradio as gr
 import nst
 from nst.extractors import get_extractor
 
+from ..page_update import UNCHANGED, PageUpdate
 from .examples import painting_for_preset
-from .form import PRESET_FIELDS, form_values, widget_values
-from .page_update import UNCHANGED, PageUpdate
+from .fields import PRESET_FIELDS, form_values, widget_values
 
 # How a run is carried out rather than what it makes; a recipe's values for these never decide a preset.
 RUN_FIELDS = {"deadline", "yield_every", "device", "precision", "channels_last"}

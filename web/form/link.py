@@ -1,7 +1,7 @@
 """A link that reopens the page with the same settings (and the same example pictures).
 
 The link names each setting that differs from the defaults (the style scale:
-from its preset's, see `web.form.form_defaults`) as a query parameter of its
+from its preset's, see `web.form.fields.form_defaults`) as a query parameter of its
 own (`?size=320&preserve_color=luminance`), so it stays short and readable,
 and names example pictures by file name
 (`photo=content_chelsea.jpg&paintings=style_starry_night.jpg,,style_great_wave.jpg`);
@@ -22,9 +22,9 @@ from urllib.parse import quote, urlencode
 
 import gradio as gr
 
+from ..page_update import PageUpdate
 from .examples import example_named, example_of_file
-from .form import DEFAULT_FORM, FORM_FIELDS, checked_form, form_defaults
-from .page_update import PageUpdate
+from .fields import DEFAULT_FORM, FORM_FIELDS, checked_form, form_defaults
 from .uploads import upload_path
 
 SLOTS = 3
