@@ -28,9 +28,9 @@ from web.run.record import RunRecord
 from web.run.stops import PRESSES
 from web.run_files import session_folder
 
-from .app_server import HISTORY, IMAGE, STATUS, VIDEO, submit, wait_until
-from .factories import make_clip, make_painting, make_pan, make_photo
-from .visitors import file_data, fn_index, upload
+from ..app_server import HISTORY, IMAGE, STATUS, VIDEO, submit, wait_until
+from ..factories import make_clip, make_painting, make_pan, make_photo
+from ..visitors import file_data, fn_index, upload
 
 # Every test starts and ends with no run computing.
 pytestmark = pytest.mark.usefixtures("no_run_left_behind")

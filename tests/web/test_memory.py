@@ -13,10 +13,10 @@ import app
 from web.run.record import RunRecord
 from web.run.stream import memory_released, release_memory
 
-from .app_server import serve_demo, wait_until
-from .factories import make_painting, make_photo
-from .footprint import footprint
-from .visitors import Visitor, read_until_image, upload
+from ..app_server import serve_demo, wait_until
+from ..factories import make_painting, make_photo
+from ..footprint import footprint
+from ..visitors import Visitor, read_until_image, upload
 
 # What a session may keep once its 512 px run has ended: its pictures live in files.
 SESSION_BYTES = 5_000_000

@@ -32,7 +32,7 @@ from web.limits import STROKE_RANGE
 from web.page_update import UNCHANGED, PageUpdate
 from web.run.record import RunRecord
 
-from .app_server import (
+from ..app_server import (
     ANIMATION,
     COMPARISON,
     HISTORY,
@@ -45,9 +45,9 @@ from .app_server import (
     submit,
     wait_until,
 )
-from .factories import make_half_mask, make_painting, make_photo
+from ..factories import make_half_mask, make_painting, make_photo
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 # Every test starts and ends with no run computing.

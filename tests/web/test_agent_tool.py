@@ -26,10 +26,10 @@ from web.limits import MAX_SIZE, STROKE_RANGE
 from web.run.agent_tool import paint
 from web.run.zerogpu import run_gpu_seconds
 
-from .app_server import IMAGE, serve, submit
-from .factories import make_painting, make_photo
+from ..app_server import IMAGE, serve, submit
+from ..factories import make_painting, make_photo
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def data_uri(image: Image.Image | bytes) -> str:

@@ -13,9 +13,9 @@ import nst
 from web.run.record import MAX_FRAMES, RECENT_FRAMES, RunRecord
 from web.run_files import runs_root, session_folder
 
-from .app_server import wait_until
-from .factories import make_painting, make_photo
-from .visitors import Visitor, upload
+from ..app_server import wait_until
+from ..factories import make_painting, make_photo
+from ..visitors import Visitor, upload
 
 SMALL = {"size": 64, "steps": 10, "multiscale": False}
 

@@ -8,7 +8,7 @@ from PIL import Image
 from web.form.brush import BRUSH_COLOR, BRUSH_OPACITY, editor_value, invert, mask_from_editor, show_photo, stroke_layer
 from web.page_update import PageUpdate
 
-from .factories import make_half_mask, make_photo
+from ..factories import make_half_mask, make_photo
 
 
 def upload(path) -> dict:

@@ -12,7 +12,7 @@ from web.form.preset_menu import matching_preset, preset_for_backbone, preset_va
 from web.form.reuse import reuse_settings, within_page_limits
 from web.limits import MAX_SIZE, STROKE_RANGE
 
-from .factories import make_painting, make_photo
+from ..factories import make_painting, make_photo
 
 
 def test_presets_fill_the_controls_and_follow_the_network():

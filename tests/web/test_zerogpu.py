@@ -43,7 +43,7 @@ from web.costs.gpu_time import (
 from web.run.record import RunRecord
 from web.run.zerogpu import build_networks, fit_to_gpu, gpu, run_gpu_seconds
 
-from .factories import make_painting, make_photo
+from ..factories import make_painting, make_photo
 
 DEFAULT = nst.preset("vgg19")
 

@@ -31,12 +31,12 @@ from web.form.fields import format_weights
 from web.form.persist import STORAGE_KEY
 from web.limits import STROKE_STEP
 
-from .app_server import serve, wait_until
-from .factories import make_clip, save_random_squeezenet
+from ..app_server import serve, wait_until
+from ..factories import make_clip, save_random_squeezenet
 
 pytestmark = pytest.mark.browser
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM_ARGS = [
     "--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
     "--disable-sync", "--no-first-run",
