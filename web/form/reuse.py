@@ -24,7 +24,7 @@ from .examples import example_of_pixels
 from .fields import form_values, widget_values
 from .preset_menu import matching_preset
 
-SLOTS = 3
+SLOTS = len(PAINTING_SLOTS)
 
 
 def reuse_settings(file: str | None) -> PageUpdate:
@@ -46,12 +46,11 @@ def reuse_settings(file: str | None) -> PageUpdate:
             f"{', '.join(differing)}: no control on this page, so the {PRESET_TITLES[preset]} preset's values apply."
         )
     inputs = recipe.get("inputs") if isinstance(recipe.get("inputs"), dict) else {}
-    photo, paintings = pictures(inputs, notes)
+    slots = pictures(inputs, notes)
     form = form_values(settings, preset, settings.style_blend[:SLOTS])
     gr.Info(" ".join([f"Settings from {Path(file).name} are in the controls.", *notes]), duration=15,
             title="Settings reused")
-    slots = dict(zip(PAINTING_SLOTS, paintings, strict=True))
-    return PageUpdate(form=widget_values(form), photo=photo, **slots, recipe=None)
+    return PageUpdate(form=widget_values(form), **slots, recipe=None)
 
 
 def within_page_limits(settings: nst.Settings, notes: list[str]) -> nst.Settings:
@@ -70,8 +69,9 @@ def within_page_limits(settings: nst.Settings, notes: list[str]) -> nst.Settings
     return settings.replace(size=size, steps=steps, style_scale=style_scale)
 
 
-def pictures(inputs: dict[str, Any], notes: list[str]) -> tuple[Any, list[Any]]:
-    """The photo and painting slots' new values: examples the recipe names, empty slots it does not use."""
+def pictures(inputs: dict[str, Any], notes: list[str]) -> dict[str, Any]:
+    """The photo and painting slots' new values by their `PageUpdate` fields: examples the recipe names, empty
+    slots it does not use."""
     photo = example_of_pixels(inputs.get("photo"))
     digests = inputs.get("paintings") if isinstance(inputs.get("paintings"), list) else []
     found = [example_of_pixels(digest) for digest in digests[:SLOTS]]
@@ -82,6 +82,6 @@ def pictures(inputs: dict[str, Any], notes: list[str]) -> tuple[Any, list[Any]]:
         notes.append(f"Add the {' and '.join(missing)} again: a result holds its settings, not its pictures.")
     if len(digests) > SLOTS:
         notes.append(f"It blended {len(digests)} paintings; this page blends up to {SLOTS}.")
-    slots = [UNCHANGED if path is None else str(path) for path in found]
-    slots += [None] * (SLOTS - len(slots))
-    return UNCHANGED if photo is None else str(photo), slots
+    paintings = [UNCHANGED if path is None else str(path) for path in found]
+    paintings += [None] * (SLOTS - len(paintings))
+    return {"photo": UNCHANGED if photo is None else str(photo), **dict(zip(PAINTING_SLOTS, paintings, strict=True))}

@@ -36,14 +36,6 @@ from .zerogpu import gpu
 VIDEO_NAME = "stylized.mp4"
 
 
-def stop_clip(record: RunRecord) -> PageUpdate:
-    """What Stop hands over of a clip's run: its status, its newest frame and the frames made so far as a clip."""
-    video = str(record.video) if record.video is not None and record.video.is_file() else None
-    status = status_clip_stopped(record.frames_written, record.clip_frames)
-    stopped = PageUpdate(status=status, comparison=None, png=None, animation=None, video=video)
-    return stopped.replace(result=str(record.frames[-1])) if record.frames else stopped
-
-
 def clip_update(record: RunRecord, status: str, video: str | None = None) -> PageUpdate:
     """One streamed update of a clip's run: its newest frame and status; the MP4 when it has ended."""
     image = str(record.frames[-1]) if record.frames else None
@@ -106,6 +98,14 @@ def compute_clip(
     finally:
         writer.close()
         record.frames_written = writer.frames_written
+
+
+def stop_clip(record: RunRecord) -> PageUpdate:
+    """What Stop hands over of a clip's run: its status, its newest frame and the frames made so far as a clip."""
+    video = str(record.video) if record.video is not None and record.video.is_file() else None
+    status = status_clip_stopped(record.frames_written, record.clip_frames)
+    stopped = PageUpdate(status=status, comparison=None, png=None, animation=None, video=video)
+    return stopped.replace(result=str(record.frames[-1])) if record.frames else stopped
 
 
 def remember_clip(record: RunRecord, history: History) -> list[tuple[str, str]] | Unchanged:
