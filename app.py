@@ -1,9 +1,10 @@
 """Web demo: upload a photo and a painting, press one button, watch the photo repaint itself.
 
 This file is the page: its layout and the wiring of its events. What the
-events do lives in the `web` package beside it (one module per job), and the
-method in `nst/`. Run `python app.py` and open http://127.0.0.1:7860, or
-`python app.py --share` for a temporary public link. The host and port come
+events do lives in the `web` package beside it (a folder each for the run,
+the form, the costs and the look), and the method in `nst/`. Run
+`python app.py` and open http://127.0.0.1:7860, or `python app.py --share`
+for a temporary public link. The host and port come
 from GRADIO_SERVER_NAME and GRADIO_SERVER_PORT; NST_QUEUE_SIZE,
 NST_CONCURRENCY and NST_DEADLINE size the queue and limit each run.
 `python app.py --mcp` (or NST_MCP=1) also serves one tool to AI agents over MCP.
@@ -12,7 +13,7 @@ NST_CONCURRENCY and NST_DEADLINE size the queue and limit each run.
 from __future__ import annotations
 
 # First: on a ZeroGPU Space this imports `spaces`, which must patch torch before anything asks about CUDA.
-import web.zerogpu  # noqa: F401
+import web.run.zerogpu  # noqa: F401
 
 # isort: split
 import argparse
@@ -26,23 +27,27 @@ import gradio.utils
 
 from nst.presets import EXAMPLES, PRESET_TITLES
 from nst.settings import MULTISCALE_FROM, STRENGTH_RANGE
-from web.active_runs import ACTIVE_RUNS
-from web.agent_tool import AGENT_ENDPOINT, agent_tool_only, mcp_requested, stylize_image
-from web.brush import BRUSH_OPACITY, brush_css_color, invert, mask_from_editor, show_photo
-from web.clip_run import caps_text, check_clip_upload, clip_caps
-from web.estimate import estimate_text
-from web.examples import NAMES_JS, PAINTINGS, PHOTOS
-from web.form import (
+from web.costs.estimate import caps_text, clip_caps, estimate_text
+from web.form.brush import BRUSH_OPACITY, brush_css_color, invert, mask_from_editor, show_photo
+from web.form.examples import NAMES_JS, PAINTINGS, PHOTOS
+from web.form.fields import (
     ADAM_RATE,
     BACKBONE_CHOICES,
     COLOR_CHOICES,
     DEFAULT,
+    FORM_FIELDS,
     INIT_CHOICES,
     LBFGS_RATE,
     OPTIMIZER_CHOICES,
+    PRESET_FIELDS,
     format_weights,
 )
-from web.history import discard_history, restore_from_history
+from web.form.history import discard_history, restore_from_history
+from web.form.link import LINK_JS, link_query
+from web.form.persist import SECRET, STORAGE_KEY, remember_form, restore_on_load
+from web.form.preset_menu import check_weights, choose_preset, follow_backbone
+from web.form.reuse import reuse_settings
+from web.form.uploads import check_clip_upload, check_upload
 from web.limits import (
     MAX_SIZE,
     MAX_STEPS,
@@ -54,17 +59,15 @@ from web.limits import (
     queue_size,
     sessions,
 )
-from web.link import LINK_JS, link_query
-from web.look import CSS, HEADER, THEME, loss_legend
-from web.persist import SECRET, STORAGE_KEY, remember_form, restore_on_load
-from web.presets import check_weights, choose_preset, follow_backbone
-from web.reuse import reuse_settings
-from web.run import stop, stylize
+from web.look.theme import CSS, HEADER, THEME, loss_legend
+from web.look.viewport import SHOW_RESULT_JS
+from web.page_update import PAINTING_SLOTS, PageOutputs
+from web.run.active import ACTIVE_RUNS
+from web.run.agent_tool import AGENT_ENDPOINT, agent_tool_only, mcp_requested, stylize_image
+from web.run.buttons import stop, stylize
+from web.run.record import LOSS_COLORS, discard_record
+from web.run.stops import forget_presses, note_stylize
 from web.run_files import forget_session
-from web.run_record import LOSS_COLORS, discard_record
-from web.stops import forget_presses, note_stylize
-from web.uploads import check_upload
-from web.viewport import SHOW_RESULT_JS
 
 # What tests, benchmarks and hosting use from this module.
 __all__ = ["ACTIVE_RUNS", "build_demo", "launch_options", "main"]
@@ -175,13 +178,13 @@ def regions_panel() -> Regions:
     return Regions(editor, clear, invert, mask, second)
 
 
-def wire_regions(regions: Regions, photo: gr.Image) -> None:
+def wire_regions(regions: Regions, photo: gr.Image, page: PageOutputs) -> None:
     """A new photo goes into the editor with no strokes; every stroke, Clear and Invert update the mask."""
     quick = dict(queue=False, show_progress="hidden", api_visibility="private")
-    photo.change(show_photo, inputs=photo, outputs=[regions.editor, regions.mask], preprocess=False, **quick)
-    regions.clear.click(show_photo, inputs=photo, outputs=[regions.editor, regions.mask], preprocess=False, **quick)
+    photo.change(**page.event(show_photo, "editor", "mask"), inputs=photo, preprocess=False, **quick)
+    regions.clear.click(**page.event(show_photo, "editor", "mask"), inputs=photo, preprocess=False, **quick)
     regions.invert.click(
-        invert, inputs=[regions.mask, photo], outputs=[regions.editor, regions.mask], preprocess=False, **quick
+        **page.event(invert, "editor", "mask"), inputs=[regions.mask, photo], preprocess=False, **quick
     )
     regions.editor.change(mask_from_editor, inputs=regions.editor, outputs=regions.mask, **quick)
 
@@ -292,7 +295,7 @@ def stroke_slider() -> gr.Slider:
 
 @dataclasses.dataclass
 class Outputs:
-    """What a run updates, in the order `stylize` yields them."""
+    """The result panel: what a run updates, named as `PageUpdate` names them."""
 
     result: gr.Image
     status: gr.Markdown
@@ -300,7 +303,7 @@ class Outputs:
     comparison: gr.ImageSlider
     png: gr.File
     animation: gr.File
-    history: gr.Gallery
+    gallery: gr.Gallery
     video: gr.Video
 
 
@@ -400,7 +403,14 @@ def build_demo() -> gr.Blocks:
         saved_form = gr.BrowserState(storage_key=STORAGE_KEY, secret=SECRET)
         # Every settings widget, in the order of FORM_FIELDS and of `stylize`'s parameters.
         form = [*paintings.weights, controls.preset, *controls.from_preset, controls.randomize_seed]
-        # First of all the press is noted, so that a Stop after it ends this run and not the next (web/stops.py).
+        # What the events update, by the names their handlers' PageUpdates give them.
+        page = PageOutputs(
+            form=dict(zip(FORM_FIELDS, form, strict=True)), **vars(out), record=record,
+            history=history, photo=content, painting=paintings.first, painting_2=paintings.second,
+            painting_3=paintings.third, mask_painting=regions.second, clip=clip, editor=regions.editor,
+            mask=regions.mask, recipe=reuse.recipe, link=reuse.link, link_note=reuse.link_note,
+        )
+        # First of all the press is noted, so that a Stop after it ends this run and not the next (web/run/stops.py).
         run_button.click(note_stylize, queue=False, show_progress="hidden", api_visibility="private")
         # Every stroke sends the editor to the server to make the mask, but that round trip can still
         # be on its way when Stylize is pressed right after a stroke (the run then had no mask): the
@@ -409,12 +419,11 @@ def build_demo() -> gr.Blocks:
             mask_from_editor, inputs=regions.editor, outputs=regions.mask,
             queue=False, show_progress="hidden", api_visibility="private",
         ).then(
-            stylize,
+            **page.event(
+                stylize, "result", "status", "losses", "comparison", "png", "animation", "gallery", "video", "record",
+                "history",
+            ),
             inputs=[content, *paintings.images, *form, regions.mask, regions.second, clip, record, history],
-            outputs=[
-                out.result, out.status, out.losses, out.comparison, out.png, out.animation, out.history, out.video,
-                record, history,
-            ],
             api_name="stylize",
             concurrency_id="stylize",
             # gr.Image opens every upload with PIL before the handler runs: a file that is not an
@@ -431,11 +440,10 @@ def build_demo() -> gr.Blocks:
         run_button.click(None, js=SHOW_RESULT_JS, queue=False, show_progress="hidden", api_visibility="private")
         private = {"queue": False, "show_progress": "hidden", "api_visibility": "private"}
         stop_button.click(
-            stop, inputs=[record, history],
-            outputs=[out.status, out.result, out.comparison, out.png, out.animation, out.history, out.video],
-            queue=False, api_visibility="private",
+            **page.event(stop, "status", "result", "comparison", "png", "animation", "gallery", "video"),
+            inputs=[record, history], queue=False, api_visibility="private",
         )
-        wire_controls(controls, style)
+        wire_controls(controls, page)
         # The estimate follows this server's pace: as the page opens, and after each run.
         estimate = {"fn": estimate_text, "inputs": controls.for_estimate, "outputs": controls.estimate, **private}
         demo.load(**estimate)
@@ -447,27 +455,30 @@ def build_demo() -> gr.Blocks:
         }
         gr.on([clip.change, *(widget.change for widget in controls.for_estimate)], **clip_estimate)
         run_event.then(**clip_estimate)
-        check_uploads({content: "photo", **dict.fromkeys([*paintings.images, regions.second], "painting")}, out)
-        # A clip is checked against the page's caps as it arrives (web/clip_run.py), undecoded by Gradio.
+        check_uploads(page)
+        # A clip is checked against the page's caps as it arrives (web/form/uploads.py), undecoded by Gradio.
         clip.upload(
-            check_clip_upload, inputs=clip,
-            outputs=[clip, out.status, out.result, out.comparison, out.png, out.animation, out.video],
-            preprocess=False, **private,
+            **page.event(check_clip_upload, "clip", "status", "result", "comparison", "png", "animation", "video"),
+            inputs=clip, preprocess=False, **private,
         )
-        out.history.select(restore_from_history, inputs=history, outputs=[*form, out.result, out.status], **private)
+        out.gallery.select(
+            **page.event(restore_from_history, *FORM_FIELDS, "result", "status"), inputs=history, **private
+        )
         # Queued (in a queue of its own), because only queued events can show the visitor a message.
         reuse.recipe.upload(
-            reuse_settings, inputs=reuse.recipe, outputs=[*form, content, *paintings.images, reuse.recipe],
+            **page.event(reuse_settings, *FORM_FIELDS, "photo", *PAINTING_SLOTS, "recipe"), inputs=reuse.recipe,
             show_progress="hidden", api_visibility="private",
         )
         reuse.link_button.click(
-            link_query, inputs=[*form, content, *paintings.images, regions.mask], outputs=[reuse.link, reuse.link_note],
+            **page.event(link_query, "link", "link_note"), inputs=[*form, content, *paintings.images, regions.mask],
             preprocess=False, **private,
         ).then(None, inputs=reuse.link, outputs=reuse.link, js=LINK_JS, **private)
         gr.on([widget.change for widget in form], remember_form, inputs=form, outputs=saved_form, **private)
         demo.load(None, js=NAMES_JS, **private)
-        demo.load(restore_on_load, inputs=saved_form, outputs=[*form, content, *paintings.images], **private)
-        wire_regions(regions, content)
+        demo.load(
+            **page.event(restore_on_load, *FORM_FIELDS, "photo", *PAINTING_SLOTS), inputs=saved_form, **private
+        )
+        wire_regions(regions, content, page)
         demo.unload(forget_session)
         demo.unload(forget_presses)
         agent_tool()
@@ -475,17 +486,19 @@ def build_demo() -> gr.Blocks:
     return demo
 
 
-def check_uploads(slots: dict[gr.Image, str], out: Outputs) -> None:
-    """Each picture is checked as it arrives; a refused one leaves its slot, the status says why (web/uploads.py)."""
-    for slot, what in slots.items():
-        slot.upload(
-            functools.partial(check_upload, what=what), inputs=slot,
-            outputs=[slot, out.status, out.result, out.comparison, out.png, out.animation],
-            preprocess=False, queue=False, show_progress="hidden", api_visibility="private",
+def check_uploads(page: PageOutputs) -> None:
+    """Each picture is checked as it arrives; a refused one leaves its slot, the status says why (web.form.uploads)."""
+    for slot in ("photo", *PAINTING_SLOTS, "mask_painting"):
+        page.components[slot].upload(
+            **page.event(
+                functools.partial(check_upload, slot=slot), slot, "status", "result", "comparison", "png", "animation"
+            ),
+            inputs=page.components[slot], preprocess=False, queue=False, show_progress="hidden",
+            api_visibility="private",
         )
 
 
-def wire_controls(controls: Controls, painting: gr.Image) -> None:
+def wire_controls(controls: Controls, page: PageOutputs) -> None:
     """A chosen preset fills the controls (and brings its painting), the network picks a matching preset,
     the estimate follows the work.
 
@@ -494,11 +507,11 @@ def wire_controls(controls: Controls, painting: gr.Image) -> None:
     """
     c = controls
     c.preset.input(
-        choose_preset, inputs=c.preset, outputs=[*c.from_preset, painting], queue=False, show_progress="hidden",
+        **page.event(choose_preset, *PRESET_FIELDS, "painting"), inputs=c.preset, queue=False, show_progress="hidden",
         api_visibility="private",
     )
     c.backbone.input(
-        follow_backbone, inputs=[c.backbone, c.preset], outputs=[c.preset, *c.from_preset], queue=False,
+        **page.event(follow_backbone, "preset", *PRESET_FIELDS), inputs=[c.backbone, c.preset], queue=False,
         show_progress="hidden", api_visibility="private",
     )
     c.backbone.change(check_weights, inputs=c.backbone, concurrency_limit=None, api_visibility="private")
@@ -533,7 +546,7 @@ def launch_options(mcp: bool = False) -> dict[str, Any]:
     The examples folder is allowed so that a preset can put its painting in
     the painting slot when the app runs from another working directory too;
     it holds only the public example pictures and their credits. The lifespan
-    leaves agents only the MCP tool meant for them (see web/agent_tool.py).
+    leaves agents only the MCP tool meant for them (see web/run/agent_tool.py).
     Gradio keeps at most NST_SESSIONS sessions' state (see web/limits.py).
     """
     return {

@@ -24,7 +24,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
-import web.run
+from web.run.buttons import stylize
 
 TIMEOUT = 60
 
@@ -54,7 +54,7 @@ def run_arguments(content: str, style: str, **settings: Any) -> list[Any]:
 
     `request` is Gradio's to fill in, not an input.
     """
-    parameters = inspect.signature(web.run.stylize).parameters
+    parameters = inspect.signature(stylize).parameters
     values = {name: parameter.default for name, parameter in parameters.items() if name != "request"}
     values.update(content=file_data(content), style=file_data(style), **settings)
     return list(values.values())

@@ -25,7 +25,7 @@ MIN_STEPS, MAX_STEPS = 10, 1000
 # 1 the painting's own, 2-3 broad soft ones with the canvas weave showing, the colours
 # drifting a little and the time 50-75% longer at 3. It must hold
 # every preset's own scale (Composition VII's is 512/192 = 2.67), or choosing that preset
-# would put the slider out of its range (tests/test_web_form.py checks).
+# would put the slider out of its range (tests/web/test_form.py checks).
 STROKE_RANGE = (0.5, 3.0)
 STROKE_STEP = 0.05
 # Clips: every frame is a run (the later ones short), so the page takes short, small clips, restyled
@@ -40,7 +40,7 @@ DEFAULT_QUEUE_SIZE = 16
 DEFAULT_CONCURRENCY = 1
 # Gradio keeps every session's state until it has this many, 10000 by default: after a default
 # 512 px run about 1.2 MB (the final picture 0.5 MB, the loss rows and the page's values with its
-# loss chart 0.2 and 0.5 MB; see tests/test_memory.py), so a thousand bounds that to about 1 GB.
+# loss chart 0.2 and 0.5 MB; see tests/web/test_memory.py), so a thousand bounds that to about 1 GB.
 DEFAULT_SESSIONS = 1000
 
 
@@ -101,3 +101,8 @@ def clip_side() -> int:
 def clip_pixels() -> int:
     """The most pixels an uploaded clip's frame may have (NST_CLIP_PIXELS)."""
     return int(env_number("NST_CLIP_PIXELS", CLIP_PIXELS))
+
+
+def clip_size(size: int) -> int:
+    """A clip's output long side: the size asked for, within the page's clip cap."""
+    return min(int(size), clip_side())

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import nst
+from nst.clips.clip import ClipProgress
+from nst.io.clip_reader import Clip
 
 BACKBONE_NAMES = {"vgg19": "VGG-19", "squeezenet": "SqueezeNet 1.1"}
 
@@ -22,7 +24,7 @@ def status_preparing(backbone: str) -> str:
 
 
 def status_running(p: nst.Progress, seconds_left: float) -> str:
-    """Where a run is: step, scale, size, speed, time left (`seconds_left`, see `web.time_left`), and what it
+    """Where a run is: step, scale, size, speed, time left (`seconds_left`, see `web.costs.time_left`), and what it
     computes on."""
     scale = f" · scale {p.scale} of {p.scales}" if p.scales > 1 else ""
     return (
@@ -50,6 +52,38 @@ def status_stopped(p: nst.Progress) -> str:
     return (
         f"**Stopped** at step {p.step} / {p.total_steps} after {duration(p.elapsed)}. "
         "The image reached so far is below and in the downloads."
+    )
+
+
+def status_clip_running(p: ClipProgress, seconds_left: float) -> str:
+    """Where a clip's run is: frame, the frame's step, size, time left for the clip."""
+    r = p.run
+    return (
+        f"**Frame {p.frame + 1} of {p.frames}** · step {r.step} / {r.total_steps} · {r.size[0]}×{r.size[1]} px · "
+        f"about {duration(seconds_left)} left · {r.device} {r.precision}"
+    )
+
+
+def status_clip_done(p: ClipProgress, clip: Clip, elapsed: float) -> str:
+    """How a clip's run ended: every frame, or cut short by the time limit."""
+    if p.stop_reason == "deadline":
+        return (
+            f"**Time limit reached** after {duration(elapsed)}, at frame {p.frames_written} of {p.frames}: "
+            "the frames made so far are in the clip below. Choose a smaller size or a shorter clip."
+        )
+    return (
+        f"**Done** · {p.frames_written} frames in {duration(elapsed)} · {p.run.size[0]}×{p.run.size[1]} px at "
+        f"{float(clip.fps):g} fps · {p.run.device} {p.run.precision}"
+    )
+
+
+def status_clip_stopped(frames_written: int, clip_frames: int) -> str:
+    """Where a clip's run was when the visitor pressed Stop: `frames_written` of its `clip_frames`."""
+    if not frames_written:
+        return "**Stopped** before the first frame was finished."
+    return (
+        f"**Stopped** after {frames_written} of {clip_frames} frames. "
+        "The frames made so far are in the clip below."
     )
 
 
