@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from .errors import SettingsError
 
 OPTIMIZERS = ("adam", "lbfgs")
+# The feature networks by name (`nst.networks.registry` builds them).
+BACKBONES = ("vgg19", "vgg19-lite", "squeezenet")
 INITS = ("content", "noise", "image")
 COLOR_MODES = ("none", "luminance", "histogram")
 DEVICES = ("auto", "cpu", "cuda", "mps")
@@ -178,7 +180,7 @@ class Settings:
     tile_grams: str = "exact"
 
     def __post_init__(self) -> None:
-        choose("backbone", self.backbone, ("vgg19", "squeezenet"))
+        choose("backbone", self.backbone, BACKBONES)
         choose("optimizer", self.optimizer, OPTIMIZERS)
         choose("init", self.init, INITS)
         choose("preserve_color", self.preserve_color, COLOR_MODES)

@@ -5,7 +5,7 @@ its own network's preprocessing and returns the requested layers by name. It
 runs only as far as the deepest layer asked for, and its parameters never need
 gradients: only the image is optimised.
 
-It lives apart from the registry (`extractors.py`) so that the network modules
+It lives apart from the registry (`registry.py`) so that the network modules
 can build on it while the registry imports them: no module imports another
 that imports it back.
 """

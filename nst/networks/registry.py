@@ -1,6 +1,6 @@
 """The feature networks by name, each built once per process.
 
-The networks share one interface (`feature_extractor.FeatureExtractor`); this
+The networks share one interface (`interface.FeatureExtractor`); this
 module only maps a backbone's name to its loader and keeps what it built, so
 that every run in a process (the web app's visitors, a benchmark's variants)
 reuses one frozen network per device and memory format.
@@ -17,8 +17,13 @@ from ..errors import SettingsError
 from .interface import FeatureExtractor
 from .squeezenet import load_squeezenet
 from .vgg19 import load_vgg19
+from .vgg19_lite import load_vgg19_lite
 
-LOADERS: dict[str, Callable[[], FeatureExtractor]] = {"vgg19": load_vgg19, "squeezenet": load_squeezenet}
+LOADERS: dict[str, Callable[[], FeatureExtractor]] = {
+    "vgg19": load_vgg19,
+    "vgg19-lite": load_vgg19_lite,
+    "squeezenet": load_squeezenet,
+}
 BACKBONES = tuple(LOADERS)
 
 
