@@ -25,7 +25,7 @@ from typing import Any
 import gradio as gr
 import gradio.utils
 
-from nst.presets import EXAMPLES, PRESET_TITLES
+from nst.presets import DEFAULT_PRESET, EXAMPLES, PRESET_TITLES
 from nst.settings import MULTISCALE_FROM, STRENGTH_RANGE
 from web.costs.estimate import caps_text, clip_caps, estimate_text
 from web.form.brush import BRUSH_OPACITY, brush_css_color, invert, mask_from_editor, show_photo
@@ -231,7 +231,7 @@ def controls_panel() -> Controls:
     with gr.Group():
         with gr.Row():
             preset = gr.Dropdown(
-                [(title, name) for name, title in PRESET_TITLES.items()], value="vgg19", label="Preset",
+                [(title, name) for name, title in PRESET_TITLES.items()], value=DEFAULT_PRESET, label="Preset",
                 min_width=200, elem_id="preset",
             )
             backbone = gr.Dropdown(

@@ -1,4 +1,4 @@
-"""Named starting points: the tuned VGG-19 default and the reference recipe.
+"""Named starting points: the default (the distilled VGG-19), VGG-19's own plan, and the reference recipe.
 
 The three SqueezeNet presets are the numbers of a well-known course
 assignment (tuned at 192 px, Adam, 200 steps). That recipe optimises the
@@ -37,8 +37,12 @@ SQUEEZENET_COMMON = {
     "average": False,
 }
 
+# The preset of `Settings()` itself: what the page, the command line and the API start from.
+DEFAULT_PRESET = "vgg19-lite"
 PRESETS: dict[str, dict[str, object]] = {
-    "vgg19": {},
+    "vgg19-lite": {},
+    # VGG-19 with the plan tuned for it (the default before vgg19-lite).
+    "vgg19": {"backbone": "vgg19"},
     "composition-vii": {
         **SQUEEZENET_COMMON,
         "style_scale": 512 / 192,
@@ -63,7 +67,8 @@ PRESETS: dict[str, dict[str, object]] = {
 }
 
 PRESET_TITLES = {
-    "vgg19": "VGG-19 (default, embedded)",
+    "vgg19-lite": "VGG-19 distilled (default, fast)",
+    "vgg19": "VGG-19 (embedded)",
     "composition-vii": "SqueezeNet: Composition VII recipe",
     "the-scream": "SqueezeNet: The Scream recipe",
     "starry-night": "SqueezeNet: Starry Night recipe",

@@ -6,7 +6,7 @@ import nst
 from nst.clips.clip import ClipProgress
 from nst.io.clip_reader import Clip
 
-BACKBONE_NAMES = {"vgg19": "VGG-19", "squeezenet": "SqueezeNet 1.1"}
+BACKBONE_NAMES = {"vgg19": "VGG-19", "vgg19-lite": "VGG-19 distilled", "squeezenet": "SqueezeNet 1.1"}
 
 
 def duration(seconds: float) -> str:

@@ -27,7 +27,7 @@ import app
 import nst
 import web.run.stream
 from nst.presets import PRESET_TITLES
-from web.form.fields import format_weights
+from web.form.fields import BACKBONE_CHOICES, format_weights
 from web.form.persist import STORAGE_KEY
 from web.limits import STROKE_STEP
 
@@ -423,7 +423,7 @@ def test_a_preset_fills_the_controls_and_the_network_follows(page: Page):
     assert slider_value(page, "style-scale") == str(nst.preset("the-scream").style_scale)  # the recipe's own
 
     page.locator("#backbone input").click()
-    page.get_by_role("option", name="VGG-19 (embedded)").click()
+    page.get_by_role("option", name=dict((value, label) for label, value in BACKBONE_CHOICES)["vgg19"]).click()
     page.wait_for_function("document.querySelector('#size input[type=number]').value === '512'")
     assert page.locator("#preset input").input_value() == PRESET_TITLES["vgg19"]
     assert weights.input_value() == format_weights(nst.preset("vgg19").style_layer_weights)

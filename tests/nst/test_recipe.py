@@ -186,6 +186,14 @@ def test_a_recipe_older_than_a_setting_is_replayed_as_that_nst_made_it():
     assert settings_from_recipe({"settings": {"size": 2048}}) == Settings(size=2048)
 
 
+def test_a_recipe_made_before_the_distilled_default_replays_with_vgg19():
+    """nst 0.2.0 painted with VGG-19 by default, and every recipe it wrote names its network."""
+    recorded = json.loads(json.dumps(dataclasses.asdict(Settings(backbone="vgg19"))))
+    replayed = settings_from_recipe({"nst_version": "0.2.0", "settings": recorded})
+    assert replayed.backbone == "vgg19" and Settings().backbone == "vgg19-lite"
+    assert replayed == nst.preset("vgg19")
+
+
 def test_a_setting_out_of_range_is_the_usual_settings_error():
     with pytest.raises(SettingsError, match="size must be between"):
         settings_from_recipe({"settings": {"size": 5}})

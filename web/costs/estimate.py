@@ -31,6 +31,8 @@ from .pace import PACE
 SECONDS_PER_MEGAPIXEL_STEP = {
     ("vgg19", "bf16"): 2.7,
     ("vgg19", "fp32"): 10.0,
+    ("vgg19-lite", "bf16"): 0.8,
+    ("vgg19-lite", "fp32"): 2.5,
     ("squeezenet", "bf16"): 0.5,
     ("squeezenet", "fp32"): 0.5,
 }

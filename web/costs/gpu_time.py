@@ -32,7 +32,9 @@ from .estimate import megapixel_steps
 # optimiser, one read of the losses). VGG-19 on an H200, fitted over runs of 1.7 to 1049
 # megapixel-steps (2026-12-04): 0.0036 and 0.0084 s, rounded up. SqueezeNet's features cost
 # a tenth of VGG-19's on this project's CPU; small kernels use a GPU less well, hence a sixth.
-SECONDS_PER_MEGAPIXEL_STEP = {"vgg19": 0.004, "squeezenet": 0.0007}
+# The distilled VGG-19 has not been timed on a GPU: its arithmetic is a thirteenth of VGG-19's,
+# and a quarter of VGG-19's time is asked for, which small kernels cannot exceed by much.
+SECONDS_PER_MEGAPIXEL_STEP = {"vgg19": 0.004, "vgg19-lite": 0.001, "squeezenet": 0.0007}
 SECONDS_PER_STEP = 0.01
 # Weighting the style losses by a mask's regions adds Gram matrices per region to every step.
 MASK_FACTOR = 1.2

@@ -14,14 +14,20 @@ from typing import Any
 import gradio as gr
 
 import nst
+from nst.presets import DEFAULT_PRESET
 from nst.settings import DEFAULT_LEARNING_RATES
 
 from ..limits import MAX_SIZE, MAX_STEPS, MIN_SIZE, MIN_STEPS, STROKE_RANGE
 
-DEFAULT = nst.preset("vgg19")
+DEFAULT = nst.preset(DEFAULT_PRESET)
 ADAM_RATE, LBFGS_RATE = DEFAULT_LEARNING_RATES["adam"], DEFAULT_LEARNING_RATES["lbfgs"]
 
-BACKBONE_CHOICES = [("VGG-19 (embedded)", "vgg19"), ("SqueezeNet 1.1 (5 MB download)", "squeezenet")]
+# Each network named with what it costs beside the others (BENCHMARKS.md, Speed).
+BACKBONE_CHOICES = [
+    ("VGG-19 distilled (fast)", "vgg19-lite"),
+    ("VGG-19 (several times slower)", "vgg19"),
+    ("SqueezeNet 1.1 (5 MB download)", "squeezenet"),
+]
 COLOR_CHOICES = [("Off", "none"), ("Keep photo colours", "luminance"), ("Match style to photo", "histogram")]
 INIT_CHOICES = [("The photo", "content"), ("Random noise", "noise")]
 OPTIMIZER_CHOICES = [("Adam", "adam"), ("L-BFGS", "lbfgs")]
@@ -162,7 +168,7 @@ def form_values(settings: nst.Settings, preset: str, blend: Sequence[float] = ()
     }
 
 
-DEFAULT_FORM = form_values(DEFAULT, "vgg19")
+DEFAULT_FORM = form_values(DEFAULT, DEFAULT_PRESET)
 
 
 def settings_from_form(form: dict[str, Any]) -> nst.Settings:

@@ -17,6 +17,7 @@ from typing import Any
 import gradio as gr
 
 import nst
+from nst.presets import DEFAULT_PRESET
 from nst.recipe import make_recipe
 
 from ..costs.estimate import learn_from_run
@@ -70,7 +71,7 @@ def stylize(
     style_weight: float = 1.0,
     style_2_weight: float = 1.0,
     style_3_weight: float = 1.0,
-    preset: str = "vgg19",
+    preset: str = DEFAULT_PRESET,
     backbone: str = DEFAULT.backbone,
     size: float = DEFAULT.size,
     steps: float = DEFAULT.steps,
