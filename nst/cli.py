@@ -97,8 +97,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--preset", choices=list(PRESETS), help=f"starting settings (default {DEFAULT_PRESET})")
     parser.add_argument("--recipe", metavar="FILE",
                         help="settings of a PNG nst wrote, or of a JSON recipe; options given override them")
-    parser.add_argument("--backbone", choices=BACKBONES, help=f"feature network (default {defaults.backbone}: "
-                        "VGG-19 distilled to a quarter of its channels, several times faster; vgg19 for the original)")
+    parser.add_argument("--backbone", choices=BACKBONES, help=f"feature network (default {defaults.backbone}, "
+                        "embedded; vgg19-lite: VGG-19 distilled to a quarter of its channels, several times "
+                        "faster, softer strokes)")
     parser.add_argument("--size", type=int, help=f"long side of the output in pixels (default {defaults.size}, up to "
                         f"8192; a clip keeps its own size up to {defaults.size})")
     parser.add_argument("--max-memory", type=memory, metavar="SIZE",

@@ -56,7 +56,7 @@ class Settings:
     between the terms, and so the look, is then the same at every size.
     """
 
-    backbone: str = "vgg19-lite"
+    backbone: str = "vgg19"
     size: int = 512
     # Steps in all, over every scale and stage (see nst.plan.schedule): few enough for seconds on a
     # 2-core CPU at 512 px (BENCHMARKS.md, Speed). Above 1024 px they make the picture at 1024,

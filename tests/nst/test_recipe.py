@@ -186,12 +186,11 @@ def test_a_recipe_older_than_a_setting_is_replayed_as_that_nst_made_it():
     assert settings_from_recipe({"settings": {"size": 2048}}) == Settings(size=2048)
 
 
-def test_a_recipe_made_before_the_distilled_default_replays_with_vgg19():
-    """nst 0.2.0 painted with VGG-19 by default, and every recipe it wrote names its network."""
-    recorded = json.loads(json.dumps(dataclasses.asdict(Settings(backbone="vgg19"))))
-    replayed = settings_from_recipe({"nst_version": "0.2.0", "settings": recorded})
-    assert replayed.backbone == "vgg19" and Settings().backbone == "vgg19-lite"
-    assert replayed == nst.preset("vgg19")
+def test_a_recipe_records_the_network_it_was_made_with():
+    """A run on the distilled network replays on it, whatever the default network is."""
+    recorded = json.loads(json.dumps(make_recipe(nst.preset("vgg19-lite"), make_photo(), make_painting())))
+    assert recorded["settings"]["backbone"] == "vgg19-lite"
+    assert settings_from_recipe(recorded) == nst.preset("vgg19-lite")
 
 
 def test_a_setting_out_of_range_is_the_usual_settings_error():

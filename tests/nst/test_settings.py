@@ -37,8 +37,8 @@ def test_settings_are_frozen_and_replace_validates():
 
 def test_defaults_work_offline_and_go_coarse_to_fine():
     settings = Settings()
-    assert settings.backbone == "vgg19-lite" and settings.use_multiscale and settings.lr == 0.02
-    assert preset("vgg19").backbone == "vgg19", "VGG-19 stays one setting away"
+    assert settings.backbone == "vgg19" and settings.use_multiscale and settings.lr == 0.02
+    assert preset("vgg19-lite").backbone == "vgg19-lite", "the distilled network is one setting away"
 
 
 def test_every_preset_is_valid_and_overridable():

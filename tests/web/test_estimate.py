@@ -24,7 +24,7 @@ def test_before_its_first_run_the_server_says_its_estimate_comes_from_elsewhere(
 
 
 def test_the_estimate_follows_the_runs_this_server_finishes(fresh_server):
-    settings = nst.Settings(size=512, steps=26)
+    settings = nst.preset("vgg19", size=512, steps=26)
     photo = (512, 384)
     units = estimate.megapixel_steps(settings, photo)
     assert units < estimate.megapixel_steps(settings), "a 4:3 photo is less work than a square one"

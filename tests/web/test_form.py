@@ -7,6 +7,7 @@ import json
 import pytest
 
 import nst
+from nst.presets import DEFAULT_PRESET
 from web.form.fields import DEFAULT_FORM, PRESET_FIELDS, build_settings, form_values, settings_from_form
 from web.form.preset_menu import matching_preset, preset_for_backbone, preset_values
 from web.form.reuse import reuse_settings, within_page_limits
@@ -59,7 +60,7 @@ def test_a_form_shows_the_settings_it_makes():
     assert (form["style_weight"], form["style_2_weight"], form["style_3_weight"]) == (2.0, 1.0, 1.0)
     assert settings_from_form(form) == settings.replace(yield_every=1)
     # The page's checkbox on is the library's own choice by size (coarse to fine from 384 px); off is one scale.
-    assert settings_from_form(DEFAULT_FORM) == nst.preset("vgg19", yield_every=1)
+    assert settings_from_form(DEFAULT_FORM) == nst.preset(DEFAULT_PRESET, yield_every=1)
     assert settings_from_form({**DEFAULT_FORM, "multiscale": False}).multiscale is False
 
 

@@ -24,8 +24,8 @@ ADAM_RATE, LBFGS_RATE = DEFAULT_LEARNING_RATES["adam"], DEFAULT_LEARNING_RATES["
 
 # Each network named with what it costs beside the others (BENCHMARKS.md, Speed).
 BACKBONE_CHOICES = [
-    ("VGG-19 distilled (fast)", "vgg19-lite"),
-    ("VGG-19 (several times slower)", "vgg19"),
+    ("VGG-19 (embedded)", "vgg19"),
+    ("VGG-19 distilled (several times faster, softer strokes)", "vgg19-lite"),
     ("SqueezeNet 1.1 (5 MB download)", "squeezenet"),
 ]
 COLOR_CHOICES = [("Off", "none"), ("Keep photo colours", "luminance"), ("Match style to photo", "histogram")]
