@@ -28,18 +28,45 @@ from dataclasses import dataclass, field
 import torch
 from common import OUT, loads, table
 from contact_sheet import make_sheet
-from measures import Measures
+from measures import STYLE_LAYERS, Measures
 from PIL import Image
 from quality import MEASURED, PAIRS, pair_name, pair_paths, run_ours
 from speed import vgg_unit
 
 from nst import Settings, load_image, stylize
 from nst.core import targets
-from nst.io.images import resize_long_side
+from nst.core.losses import gram_matrix
+from nst.io.images import resize_long_side, to_tensor
 from nst.networks import vgg19_lite
+from nst.networks.registry import get_extractor
 
 SIZE = 512
 LITE = {"backbone": "vgg19-lite"}
+# The layers the default plan weights: the Gram distance over them, in each network's own features.
+WEIGHTED = STYLE_LAYERS[:4]
+
+
+class OwnGrams:
+    """The Gram distance over WEIGHTED in one network's features (`measures` uses VGG-19's, all five layers).
+
+    Measured in both networks, it tells a picture that carries the painting from one that only
+    matches the statistics of the network it was made with.
+    """
+
+    def __init__(self, backbone: str, painting, size: int) -> None:
+        self.extractor = get_extractor(backbone)
+        style = to_tensor(resize_long_side(load_image(painting), size))
+        with torch.no_grad():
+            features = self.extractor(style, list(WEIGHTED))
+        self.targets = [gram_matrix(features[name]) for name in WEIGHTED]
+
+    def __call__(self, picture: Image.Image) -> float:
+        with torch.no_grad():
+            features = self.extractor(to_tensor(picture), list(WEIGHTED))
+        return statistics.mean(
+            float((gram_matrix(features[name]) - target).norm() / target.norm())
+            for name, target in zip(WEIGHTED, self.targets, strict=True)
+        )
 
 
 @dataclass(frozen=True)
@@ -64,6 +91,8 @@ VARIANTS = (
     Variant("lite, 52 steps, finish 0.5", "half the steps at the output size",
             {**LITE, "steps": 52, "finish_share": 0.5}),
     Variant("lite, 52 steps, tv 3e-3", "three times the smoothness", {**LITE, "steps": 52, "tv_weight": 3e-3}),
+    Variant("lite, strength 1.5", "the style terms half as strong again", {**LITE, "style_strength": 1.5}),
+    Variant("lite, strength 2", "the style terms twice as strong", {**LITE, "style_strength": 2.0}),
     Variant("lite + 4 VGG-19 steps", "the distilled run, then 4 VGG-19 steps at the output size", LITE, polish_steps=4),
 )
 
@@ -134,24 +163,29 @@ def main() -> None:
     for pair in pairs:
         photo, painting = pair_paths(pair)
         measures = Measures(photo, painting, SIZE)
+        own = {backbone: OwnGrams(backbone, painting, SIZE) for backbone in ("vgg19", "vgg19-lite")}
         pictures = []
         for variant in variants:
             picture, spent = paint(variant, photo, painting)
             values = measures(picture)
+            values["vgg gram 1-4"] = own["vgg19"](picture)
+            values["lite gram 1-4"] = own["vgg19-lite"](picture)
             measured[variant.name].append(values)
             seconds[variant.name].append(spent)
             pictures.append(picture)
+            shown = [*MEASURED, "vgg gram 1-4", "lite gram 1-4", *(f"gram/{name}" for name in STYLE_LAYERS)]
             print(f"{pair_name(pair)} | {variant.name} | {spent:.1f} s | "
-                  + " ".join(f"{key} {values[key]:.3f}" for key in MEASURED), flush=True)
+                  + " ".join(f"{key} {values[key]:.3f}" for key in shown), flush=True)
         row = [resize_long_side(load_image(photo), 256), resize_long_side(load_image(painting), 256), *pictures]
         rows.append((row, f"{pair_name(pair)}: photo, painting, " + ", ".join(v.name for v in variants)))
     baseline = measured.get("vgg19")
     lines = []
     for variant in variants:
-        means = {key: statistics.mean(m[key] for m in measured[variant.name]) for key in MEASURED}
+        keys = (*MEASURED, "vgg gram 1-4", "lite gram 1-4")
+        means = {key: statistics.mean(m[key] for m in measured[variant.name]) for key in keys}
         cells = [variant.name, variant.idea, f"{statistics.median(seconds[variant.name]):.1f}",
                  f"{statistics.median(seconds[variant.name]) / unit:.2f}"]
-        for key in ("gram", "colour", "structure"):
+        for key in ("gram", "colour", "structure", "vgg gram 1-4", "lite gram 1-4"):
             if baseline is None or variant.name == "vgg19":
                 cells.append(f"{means[key]:.3f}")
                 continue
@@ -160,7 +194,8 @@ def main() -> None:
             worst = min(deltas) if key == "structure" else max(deltas)
             cells.append(f"{means[key]:.3f} ({statistics.mean(deltas):+.3f}, worst {worst:+.3f})")
         lines.append(cells)
-    headers = ["variant", "what it changes", "warm s (median)", "VGG units", "Gram", "colour", "structure"]
+    headers = ["variant", "what it changes", "s (median)", "VGG units", "Gram", "colour", "structure",
+               "Gram relu1-4, VGG-19's features", "Gram relu1-4, the distilled network's"]
     print()
     print(f"{len(pairs)} pairs at {SIZE} px; in brackets: the mean difference from VGG-19's and the worst pair's.")
     print(table(headers, lines))

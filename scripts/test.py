@@ -5,6 +5,10 @@ It makes the virtual environment `.venv` (the same one the README's run
 command uses) if there is none, installs requirements.txt and
 requirements-dev.txt into it, makes sure the browser tests have a Chromium to
 drive, then runs `ruff check .` and `pytest` (extra arguments go to pytest).
+By default the tests marked slow (each over about 15 s on a 2-core CPU
+without bf16: long runs, large pictures, the browser's longest visits) are
+left out, so the everyday run takes minutes; `--all`, CI (the CI variable
+set), naming tests or choosing markers with -m runs them too.
 Running it again repeats only what is missing, so it is also the everyday
 command. Only the standard library is used: nothing else exists yet.
 
@@ -76,7 +80,16 @@ def ensure_chromium() -> None:
     sys.exit(NO_CHROMIUM.format(python=VENV_PYTHON.relative_to(ROOT)))
 
 
+def selection(pytest_args: list[str]) -> list[str]:
+    """pytest's arguments: the slow tests left out unless --all, CI, named tests or -m say otherwise."""
+    everything = "--all" in pytest_args or bool(os.environ.get("CI"))
+    arguments = [arg for arg in pytest_args if arg != "--all"]
+    chosen = any(not arg.startswith("-") for arg in arguments) or any(arg.startswith("-m") for arg in arguments)
+    return arguments if everything or chosen else [*arguments, "-m", "not slow"]
+
+
 def main(pytest_args: list[str]) -> None:
+    pytest_args = selection(pytest_args)
     ensure_environment()
     ensure_chromium()
     step("ruff check .")

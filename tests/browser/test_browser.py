@@ -188,6 +188,7 @@ def screenshot(page: Page, folder: Path, name: str, full_page: bool) -> Path:
     return path
 
 
+@pytest.mark.slow
 def test_the_result_streams_in_and_the_page_fits_desktop_and_phone(page: Page, tmp_path: Path, monkeypatch):
     monkeypatch.setattr(web.run.stream, "UPDATE_SECONDS", 0.3)  # a few updates even on a fast machine
     pick_examples(page, "content_chelsea", "style_starry_night")
@@ -287,6 +288,7 @@ def test_stylize_right_after_stop_starts_the_new_run(browser: Browser, url: str,
     page.close()
 
 
+@pytest.mark.slow
 def test_uploads_are_checked_as_they_arrive_and_a_refusal_stays_in_the_status(sized, tmp_path: Path):
     page, _ = sized
     pick_examples(page, "content_coffee", "style_the_scream")
@@ -565,6 +567,7 @@ def settled_tints(page: Page) -> tuple[float, float]:
     return readings[-1]
 
 
+@pytest.mark.slow
 def test_stylize_pressed_right_after_a_stroke_gets_the_stroke(page: Page, monkeypatch):
     """The mask reaches the run even when Stylize comes before the stroke's own round trip to the server."""
     used = {}
@@ -596,6 +599,7 @@ def test_stylize_pressed_right_after_a_stroke_gets_the_stroke(page: Page, monkey
     assert np.asarray(used["mask"].convert("L")).max() == 255
 
 
+@pytest.mark.slow
 def test_brushing_a_region_paints_only_there(page: Page, monkeypatch):
     used = {}
     real_stylize = nst.stylize
@@ -648,6 +652,7 @@ def test_brushing_a_region_paints_only_there(page: Page, monkeypatch):
     assert all(abs(now - before) < 5 for now, before in zip(cleared, photo_tints, strict=True)), (photo_tints, cleared)
 
 
+@pytest.mark.slow
 def test_a_clip_is_checked_at_upload_and_comes_back_as_a_video(browser: Browser, url: str, painting_path: Path,
                                                                tmp_path: Path):
     page, console = open_page(browser, url)

@@ -27,6 +27,7 @@ def nst(*args: str, timeout: float = 300, env: dict[str, str] | None = None) -> 
     )
 
 
+@pytest.mark.slow
 def test_writes_result_frames_and_animation(tmp_path, photo_path, painting_path):
     out, frames, gif = tmp_path / "out.png", tmp_path / "frames", tmp_path / "progress.gif"
     done = nst(str(photo_path), str(painting_path), "-o", str(out), "--size", "64", "--steps", "12",
@@ -44,6 +45,7 @@ def test_writes_result_frames_and_animation(tmp_path, photo_path, painting_path)
     )
 
 
+@pytest.mark.slow
 def test_two_styles_luminance_and_squeezenet_flags_parse(tmp_path, photo_path, painting_path):
     out = tmp_path / "out.png"
     done = nst(str(photo_path), str(painting_path), str(painting_path), "--blend", "2,1", "-o", str(out),
@@ -53,6 +55,7 @@ def test_two_styles_luminance_and_squeezenet_flags_parse(tmp_path, photo_path, p
     assert Image.open(out).size == (48, 36)
 
 
+@pytest.mark.slow
 def test_free_large_sizes_is_kept_in_the_recipe(tmp_path, photo_path, painting_path):
     out = tmp_path / "out.png"
     done = nst(str(photo_path), str(painting_path), "-o", str(out), "--size", "48", "--steps", "2",
@@ -75,6 +78,7 @@ def test_bad_setting_is_a_message(tmp_path, photo_path, painting_path):
     assert done.returncode == 1 and "size must be between" in done.stderr and "Traceback" not in done.stderr
 
 
+@pytest.mark.slow
 def test_missing_squeezenet_weights_explain_themselves(tmp_path, photo_path, painting_path):
     done = subprocess.run(
         [sys.executable, "-m", "nst", str(photo_path), str(painting_path), "-o", str(tmp_path / "o.png"),
@@ -86,6 +90,7 @@ def test_missing_squeezenet_weights_explain_themselves(tmp_path, photo_path, pai
     assert "TORCH_HOME" in done.stderr and "Traceback" not in done.stderr
 
 
+@pytest.mark.slow
 def test_divergence_saves_the_last_good_image(tmp_path, photo_path, painting_path):
     out = tmp_path / "out.png"
     done = nst(str(photo_path), str(painting_path), "-o", str(out), "--size", "48", "--steps", "5",
@@ -137,6 +142,7 @@ def pixels(path: Path) -> np.ndarray:
     return np.asarray(Image.open(path).convert("RGB"))
 
 
+@pytest.mark.slow
 def test_a_recipe_remakes_the_picture_bit_for_bit(tmp_path, first_run):
     again = tmp_path / "again.png"
     done = nst(str(first_run["photo"]), str(first_run["painting"]), "--recipe", str(first_run["result"]),
@@ -147,6 +153,7 @@ def test_a_recipe_remakes_the_picture_bit_for_bit(tmp_path, first_run):
     assert read_recipe(again) == read_recipe(first_run["result"])
 
 
+@pytest.mark.slow
 def test_options_typed_after_the_recipe_override_only_themselves(tmp_path, first_run):
     json_recipe, varied = tmp_path / "recipe.json", tmp_path / "varied.png"
     json_recipe.write_text(Image.open(first_run["result"]).info["nst-recipe"])
@@ -158,6 +165,7 @@ def test_options_typed_after_the_recipe_override_only_themselves(tmp_path, first
     assert not np.array_equal(pixels(varied), pixels(first_run["result"]))
 
 
+@pytest.mark.slow
 def test_another_photo_is_allowed_with_a_one_line_note(tmp_path, first_run):
     other, out = tmp_path / "other.png", tmp_path / "out.png"
     make_photo(seed=9).save(other)
@@ -184,6 +192,7 @@ def test_a_recipe_and_a_preset_are_one_choice_too_many(tmp_path, first_run):
     assert done.returncode == 1 and "give one of them" in done.stderr
 
 
+@pytest.mark.slow
 def test_a_paintings_preset_brings_its_painting(tmp_path, photo_path):
     home = tmp_path / "torch"
     save_random_squeezenet(home)
@@ -206,6 +215,7 @@ def test_without_a_painting_the_default_preset_asks_for_one(tmp_path, photo_path
     assert "Give a style image" in done.stderr and "Traceback" not in done.stderr
 
 
+@pytest.mark.slow
 def test_mask_keeps_the_black_half_and_a_second_painting_takes_it(tmp_path, photo_path, painting_path):
     mask, second = tmp_path / "mask.png", tmp_path / "second.png"
     make_half_mask().save(mask)
@@ -229,6 +239,7 @@ def test_mask_keeps_the_black_half_and_a_second_painting_takes_it(tmp_path, phot
     assert inputs["mask"] == image_digest(mask) and inputs["mask_paintings"] == [image_digest(second)]
 
 
+@pytest.mark.slow
 def test_bad_masks_are_messages(tmp_path, photo_path, painting_path):
     square, black, text = tmp_path / "square.png", tmp_path / "black.png", tmp_path / "mask.png"
     make_half_mask(72, 72).save(square)

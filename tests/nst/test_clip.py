@@ -34,6 +34,7 @@ def pan_error(frames: list[np.ndarray]) -> float:
     return float(np.mean([np.abs(b[:, :-STEP].astype(np.float32) - a[:, STEP:]).mean() for a, b in pairs]))
 
 
+@pytest.mark.slow
 def test_a_pan_restyled_as_a_clip_is_steadier_than_each_frame_restyled_on_its_own(tmp_path):
     path = make_pan(tmp_path / "pan.mp4", count=5, step=STEP)
     painting = make_painting()
@@ -151,6 +152,7 @@ def test_a_video_with_a_picture_output_says_how_to_write_a_clip(tmp_path, painti
     assert "is a video" in result.stderr and "OUT.mp4" in result.stderr and "Traceback" not in result.stderr
 
 
+@pytest.mark.slow
 def test_a_clip_keeps_its_own_size_without_size_and_is_never_enlarged(tmp_path, painting_path):
     """A 64x48 clip comes out 64x48, not at the pictures' 512 px default; --size still chooses."""
     source = make_clip(tmp_path / "in.mp4", 2)

@@ -141,6 +141,7 @@ def test_feather_softens_only_the_edge():
     assert 0.2 < soft[99].item() < 0.8 and 0 < soft[101].item() < 0.5
 
 
+@pytest.mark.slow
 def test_half_mask_keeps_one_half_and_paints_the_other_fully():
     plain_left, plain_right = change_by_half(final_image())
     left, right = change_by_half(final_image(mask=make_half_mask()))
@@ -161,6 +162,7 @@ def test_all_black_mask_refuses_to_run():
         final_image(mask=Image.new("L", (96, 72), 0))
 
 
+@pytest.mark.slow
 def test_two_paintings_each_take_their_region():
     first, second = make_painting(), recoloured(make_painting())
     both = final_image(styles=first, mask=make_half_mask(), mask_styles=second)
@@ -177,6 +179,7 @@ def test_two_paintings_each_take_their_region():
     assert min(change_by_half(both)) > 15
 
 
+@pytest.mark.slow
 def test_mask_can_be_a_jpeg_file(tmp_path):
     path = tmp_path / "mask.jpg"
     make_half_mask().convert("RGB").save(path, quality=70)

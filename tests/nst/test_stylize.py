@@ -53,6 +53,7 @@ def test_reported_losses_add_up_for_adam_and_lbfgs():
             assert losses["total"] == pytest.approx(parts, rel=1e-4)
 
 
+@pytest.mark.slow
 def test_style_loss_falls_and_the_picture_moves_towards_the_style():
     # From the photo as it is (no repainting) and with nothing holding it back, the optimisation alone must do it.
     records = run_all(Settings(size=64, steps=40, yield_every=5, multiscale=False, palette=0.0, content_weight=0.0))
@@ -124,6 +125,7 @@ def lazy_tensors(record) -> list[weakref.ref]:
     return [weakref.ref(tensor) for tensor in (snapshot.image, snapshot.output_start, snapshot.scale_start)]
 
 
+@pytest.mark.slow
 def test_records_kept_after_a_run_hold_their_pictures_and_nothing_of_the_run(runs):
     run = stylize(big_photo(), make_painting(), Settings(**RELEASE))
     records = [next(run)]
@@ -148,6 +150,7 @@ def test_a_closed_run_lets_go_of_its_records(runs):
     assert_let_go(runs, records, tensors)
 
 
+@pytest.mark.slow
 def test_a_diverged_run_lets_go_of_its_records(runs):
     records, last_good = [], None
     try:
@@ -161,6 +164,7 @@ def test_a_diverged_run_lets_go_of_its_records(runs):
     assert_let_go(runs, records, [])
 
 
+@pytest.mark.slow
 def test_seed_makes_runs_repeatable():
     settings = Settings(**SMALL, init="noise", seed=7)
     a, b = run_all(settings)[-1].image, run_all(settings)[-1].image
@@ -268,6 +272,7 @@ def test_relative_weighting_makes_each_style_term_a_weighted_relative_error():
     assert reported["content"] == pytest.approx(0.0, abs=1e-6)  # the photo is its own content target
 
 
+@pytest.mark.slow
 def test_strength_moves_the_picture_towards_the_paintings_colours():
     photo, painting = make_photo(), make_painting()
     target = to_tensor(painting)
@@ -283,6 +288,7 @@ def test_strength_moves_the_picture_towards_the_paintings_colours():
     assert distances[0] > 1.5 * distances[1] > 1.5 * distances[2]
 
 
+@pytest.mark.slow
 def test_the_palette_hold_keeps_strong_style_near_the_paintings_colours():
     photo, painting = make_photo(), make_painting()
     target = to_tensor(painting)[0].reshape(3, -1)
@@ -342,6 +348,7 @@ def test_a_layer_weighted_zero_is_not_computed():
     assert model.layer_names[max(reached)] == "relu4_2"
 
 
+@pytest.mark.slow
 def test_strength_reach_lets_a_strong_style_go_further_from_the_photo():
     """At strength 4 the reach lets the picture move further from its start (the photo, with no palette transfer)."""
     photo = make_photo(128, 96)

@@ -78,6 +78,7 @@ def evaluated(settings: Settings, kind: str, masked: bool, tile: int | None) -> 
     return {name: float(value.detach()) for name, value in terms.items()}, image.grad
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("kind, masked", [(WHOLE, False), (SHAPES, False), (SHAPES, True)])
 def test_a_tiled_evaluation_equals_the_untiled_one(kind, masked):
     """In fp32 the terms and the gradient agree to rounding: the halo gives every core its whole-picture features."""
@@ -91,6 +92,7 @@ def test_a_tiled_evaluation_equals_the_untiled_one(kind, masked):
     assert float(error) < 1e-4
 
 
+@pytest.mark.slow
 def test_a_run_forced_into_tiles_paints_the_untiled_picture():
     """End to end through `stylize`: tiles of 64 px over a 200 px picture leave no seam (fp32: equal to rounding)."""
     settings = Settings(size=200, steps=6, precision="fp32")
@@ -102,6 +104,7 @@ def test_a_run_forced_into_tiles_paints_the_untiled_picture():
     assert tiled.image.shape == whole.image.shape == (136, 200, 3)
 
 
+@pytest.mark.slow
 def test_tiles_reusing_the_previous_steps_grams_report_current_losses_and_a_near_gradient():
     """One pass a step instead of two: the step-old Gram matrices steer the gradient, the terms reported are current."""
     # Without the palette hold, which reads its directions in turns, one evaluation to the next.
@@ -132,6 +135,7 @@ def test_tiles_reusing_the_previous_steps_grams_report_current_losses_and_a_near
     assert 1e-4 < error < 0.05  # not the exact gradient, but near it
 
 
+@pytest.mark.slow
 def test_a_run_in_tiles_reusing_grams_stays_near_the_untiled_picture():
     settings = Settings(size=200, steps=6, precision="fp32")
     photo, painting = make_photo(*SIZE), make_painting()

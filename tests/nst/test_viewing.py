@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 import torch
 import torch.nn.functional as F
 from PIL import Image
@@ -52,6 +53,7 @@ def final_picture(settings: Settings, photo: Image.Image) -> np.ndarray:
     return last.image
 
 
+@pytest.mark.slow
 def test_a_large_picture_reduced_to_viewing_size_is_the_viewing_size_run():
     # A wide strip keeps the pixels few: long side 1280 px above the 1024 px run, 160 px high.
     photo = make_photo(320, 40)

@@ -159,6 +159,7 @@ def waiting_or_refused(job: Job | None) -> bool:
     return job is not None and (job.done() or job.status().code == Status.IN_QUEUE)
 
 
+@pytest.mark.slow
 def test_eight_clients_at_once_are_served_or_told_the_queue_is_full(photo_path, painting_path, monkeypatch):
     # One run computing and two places to wait: eight who arrive while it computes find two places,
     # however slowly a loaded machine lets them arrive; the run goes once all have their answer.

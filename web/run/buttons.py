@@ -9,7 +9,9 @@ what it reached.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import random
+import shutil
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -164,6 +166,12 @@ def stylize(
             run = compute(content_image, style_images, settings, record, mask_image, second_paintings)
         else:
             record.video = record.folder / VIDEO_NAME
+            # The run reads the clip and its sound from a copy of its own: Gradio keeps an upload under its
+            # content's hash and its hourly sweep removes files by age, so a clip sent again an hour after the
+            # same one could vanish while the run still reads it (seen in a long test session).
+            own = record.folder / f"source{source.path.suffix}"
+            shutil.copyfile(source.path, own)
+            source = dataclasses.replace(source, path=own)
             run = compute_clip(source, style_images, settings, record, mask_image, second_paintings)
         with ACTIVE_RUNS.track(), contextlib.closing(run):
             # On ZeroGPU `compute` runs in another process: the record it yields is a copy, and the newest one.
