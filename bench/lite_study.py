@@ -1,6 +1,7 @@
 """The distilled VGG-19 (`vgg19-lite`) against VGG-19: the same pictures for a fraction of the work?
 
-    python bench/lite_study.py [--quick] [--variants NAME ...]
+    python bench/lite_study.py [--variants NAME ...] [--pairs N]
+    python bench/lite_study.py --speed [--repeats N]
 
 On the quality study's six pairs at 512 px, each variant's picture is
 measured by `measures.Measures` (Gram distance in VGG-19's features, colour,
@@ -12,6 +13,12 @@ same plan, and the levers the plan could pull for it. Each variant's mean is
 printed beside its difference from VGG-19's, and the worst pair's difference;
 a contact sheet of every variant goes to `bench/out/lite-study.png`.
 
+`--speed` times the two networks side by side instead, on the 3:2 pair at
+512 px with each network's default plan: warm in one process (runs of the two
+networks taken in turn, as a server's second run), and as a whole
+command-line process (`python -m nst ... --backbone NAME -q`), medians of
+`--repeats`, in seconds and VGG units.
+
 The Gram distance is measured in VGG-19's own features, which VGG-19's runs
 minimise directly: a network that paints as well in its own features starts
 at a small disadvantage here, which the contact sheet lets the eye judge.
@@ -20,13 +27,17 @@ at a small disadvantage here, which the contact sheet lets the eye judge.
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
+import subprocess
+import sys
+import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import torch
-from common import OUT, loads, table
+from common import OUT, ROOT, loads, table
 from contact_sheet import make_sheet
 from measures import STYLE_LAYERS, Measures
 from PIL import Image
@@ -38,6 +49,7 @@ from nst.core import targets
 from nst.core.losses import gram_matrix
 from nst.io.images import resize_long_side, to_tensor
 from nst.networks import vgg19_lite
+from nst.networks.device import resolve_compute
 from nst.networks.registry import get_extractor
 
 SIZE = 512
@@ -147,11 +159,51 @@ def paint(variant: Variant, photo, painting) -> tuple[Image.Image, float]:
     return with_aux_grams(once) if variant.aux_grams else once()
 
 
+def whole_process_seconds(backbone: str, folder: str) -> float:
+    """Wall seconds of the command line's default run on the 3:2 pair with `backbone`, process start included."""
+    photo, painting = pair_paths(PAIRS[0])
+    command = [sys.executable, "-m", "nst", str(photo), str(painting), "-o", f"{folder}/out.png", "-q",
+               "--backbone", backbone]
+    started = time.perf_counter()
+    subprocess.run(command, cwd=ROOT, env=os.environ, check=True)
+    return time.perf_counter() - started
+
+
+def speed(repeats: int) -> None:
+    """The default run on each network: warm in this process and as a whole process, in seconds and units."""
+    backbones = ("vgg19", "vgg19-lite")
+    photo, painting = pair_paths(PAIRS[0])
+    warm_up(set(backbones))
+    warm: dict[str, list[float]] = {name: [] for name in backbones}
+    whole: dict[str, list[float]] = {name: [] for name in backbones}
+    units = []
+    with tempfile.TemporaryDirectory() as folder:
+        for _ in range(repeats):
+            units.append(vgg_unit(3))
+            for backbone in backbones:  # in turn, so a change in the machine's load meets both
+                warm[backbone].append(run_ours(photo, painting, Settings(backbone=backbone)).seconds)
+                whole[backbone].append(whole_process_seconds(backbone, folder))
+    unit = statistics.median(units)
+    print(f"VGG unit {unit:.3f} s (median of {repeats}); {loads()}; precision {resolve_compute().precision}")
+    rows = []
+    for backbone in backbones:
+        w, p = statistics.median(warm[backbone]), statistics.median(whole[backbone])
+        rows.append([backbone, f"{w:.2f} ({min(warm[backbone]):.2f})", f"{w / unit:.2f}",
+                     f"{p:.2f} ({min(whole[backbone]):.2f})", f"{p / unit:.2f}"])
+    print(table(["network", "warm s, median (best)", "warm units", "whole process s, median (best)",
+                 "whole process units"], rows))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--variants", nargs="*", default=[v.name for v in VARIANTS], metavar="NAME")
     parser.add_argument("--pairs", type=int, default=len(PAIRS), help="the first N pairs only")
+    parser.add_argument("--speed", action="store_true", help="time the two networks instead of measuring pictures")
+    parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
+    if args.speed:
+        speed(args.repeats)
+        return
     variants = [v for v in VARIANTS if v.name in args.variants]
     pairs = PAIRS[: args.pairs]
     unit = vgg_unit(5)
