@@ -12,7 +12,7 @@ that imports it back.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 from torch import Tensor, nn
 
@@ -62,3 +62,26 @@ class FeatureExtractor(nn.Module):
             if name in wanted:
                 outputs[name] = x
         return outputs
+
+
+def conv_relu_pool_stack(
+    plan: Iterable[tuple[str, str]], conv: Callable[[str, int], tuple[nn.Module, int]]
+) -> tuple[nn.Sequential, tuple[str, ...]]:
+    """A VGG-style body from `plan`'s (kind, name) pairs: "conv", "relu" or "pool" (2x2 max), and its names.
+
+    `conv(name, in_channels)` makes each convolution (the weights and padding
+    are the network's own) and says how many channels it gives.
+    """
+    modules: list[nn.Module] = []
+    names: list[str] = []
+    channels = 3
+    for kind, name in plan:
+        if kind == "conv":
+            module, channels = conv(name, channels)
+            modules.append(module)
+        elif kind == "relu":
+            modules.append(nn.ReLU(inplace=False))
+        else:
+            modules.append(nn.MaxPool2d(2, 2))
+        names.append(name)
+    return nn.Sequential(*modules), tuple(names)

@@ -14,7 +14,7 @@ import torch
 from torch import Tensor, nn
 
 from ..errors import WeightsUnavailableError
-from .interface import FeatureExtractor
+from .interface import FeatureExtractor, conv_relu_pool_stack
 
 WEIGHTS_FILE = "vgg19_weights_tf_dim_ordering_tf_kernels_notop_q.bin"
 
@@ -83,25 +83,16 @@ class VGG19Features(FeatureExtractor):
 
     def __init__(self, raw: dict[str, Tensor]) -> None:
         super().__init__()
-        modules: list[nn.Module] = []
-        names: list[str] = []
-        in_channels = 3
-        for kind, name in layer_plan():
-            if kind == "conv":
-                weight, bias = dequantise(raw, name)
-                padding_mode = "replicate" if name == "block1_conv1" else "zeros"
-                conv = LoadedConv2d(in_channels, weight.shape[0], 3, padding=1, padding_mode=padding_mode)
-                conv.weight.data.copy_(weight)
-                conv.bias.data.copy_(bias)
-                modules.append(conv)
-                in_channels = weight.shape[0]
-            elif kind == "relu":
-                modules.append(nn.ReLU(inplace=False))
-            else:
-                modules.append(nn.MaxPool2d(2, 2))
-            names.append(name)
-        self.body = nn.Sequential(*modules)
-        self.layer_names = tuple(names)
+
+        def conv(name: str, in_channels: int) -> tuple[nn.Module, int]:
+            weight, bias = dequantise(raw, name)
+            padding_mode = "replicate" if name == "block1_conv1" else "zeros"
+            module = LoadedConv2d(in_channels, weight.shape[0], 3, padding=1, padding_mode=padding_mode)
+            module.weight.data.copy_(weight)
+            module.bias.data.copy_(bias)
+            return module, weight.shape[0]
+
+        self.body, self.layer_names = conv_relu_pool_stack(layer_plan(), conv)
         self.register_buffer("mean_bgr", torch.tensor(MEAN_PIXEL_BGR).view(1, 3, 1, 1))
 
     def preprocess(self, image: Tensor) -> Tensor:

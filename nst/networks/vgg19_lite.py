@@ -24,7 +24,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from ..errors import WeightsUnavailableError
-from .interface import FeatureExtractor
+from .interface import FeatureExtractor, conv_relu_pool_stack
 
 WEIGHTS_PATH = Path(__file__).with_name("vgg19_lite.pth")
 
@@ -80,22 +80,13 @@ class VGG19LiteFeatures(FeatureExtractor):
 
     def __init__(self, raw: dict[str, Tensor]) -> None:
         super().__init__()
-        modules: list[nn.Module] = []
-        names: list[str] = []
-        in_channels = 3
-        for kind, name, channels in layer_plan():
-            if kind == "conv":
-                shape = (channels, in_channels, 3, 3)
-                modules.append(loaded_conv(raw, name, shape, padding=1, padding_mode="reflect"))
-                in_channels = channels
-            elif kind == "relu":
-                modules.append(nn.ReLU(inplace=False))
-            else:
-                modules.append(nn.MaxPool2d(2, 2))
-            names.append(name)
-        self.body = nn.Sequential(*modules)
-        self.layer_names = tuple(names)
         widths = {name: channels for _, name, channels in layer_plan()}
+
+        def conv(name: str, in_channels: int) -> tuple[nn.Module, int]:
+            shape = (widths[name], in_channels, 3, 3)
+            return loaded_conv(raw, name, shape, padding=1, padding_mode="reflect"), widths[name]
+
+        self.body, self.layer_names = conv_relu_pool_stack([(kind, name) for kind, name, _ in layer_plan()], conv)
         self.aux = nn.ModuleDict(
             {name: loaded_conv(raw, f"aux.{name}", (width, widths[name], 1, 1)) for name, width in AUX_LAYERS.items()}
         )
