@@ -33,6 +33,9 @@ MAX_FRAMES = 60
 # Frames this recent are never deleted by thinning: the page may not have fetched them yet.
 RECENT_FRAMES = 3
 LOSS_COLORS = {"total": "#6d28d9", "content": "#0ea5e9", "style": "#db2777", "palette": "#10b981", "tv": "#f59e0b"}
+# A term this far below the total is rounding, not a loss (a masked run's palette term starts at about 1e-10):
+# drawn, it would stretch the chart's log axis by ten decades and flatten every curve.
+NEGLIGIBLE = 1e-6
 
 
 @dataclasses.dataclass
@@ -88,13 +91,16 @@ class RunRecord:
     def add(self, progress: nst.Progress) -> None:
         """Remember the latest step and its losses (on a log scale, where all terms fit one chart).
 
-        Every term gets a row at every step, empty where its loss is zero: the
-        chart takes its colours from the terms in the first rows it sees.
+        Every term gets a row at every step, empty where its loss is zero or
+        negligible beside the total: the chart takes its colours from the
+        terms in the first rows it sees.
         """
         self.last = progress
+        total = progress.losses.get("total", 0.0)
+        floor = NEGLIGIBLE * total if math.isfinite(total) else 0.0
         for term in LOSS_COLORS:
             value = progress.losses.get(term, 0.0)
-            shown = math.log10(value) if value > 0 and math.isfinite(value) else None
+            shown = math.log10(value) if value > max(floor, 0.0) and math.isfinite(value) else None
             self.loss_rows.append({"step": progress.step, "term": term, "loss": shown})
 
     def add_frame(self, progress: nst.Progress) -> Path:
