@@ -64,6 +64,7 @@ from web.look.viewport import SHOW_RESULT_JS
 from web.page_update import PAINTING_SLOTS, PageOutputs
 from web.run.active import ACTIVE_RUNS
 from web.run.agent_tool import AGENT_ENDPOINT, agent_tool_only, mcp_requested, stylize_image
+from web.run.api import stylize_api
 from web.run.buttons import stop, stylize
 from web.run.record import LOSS_COLORS, discard_record
 from web.run.stops import forget_presses, note_stylize
@@ -410,6 +411,8 @@ def build_demo() -> gr.Blocks:
             painting_3=paintings.third, mask_painting=regions.second, clip=clip, editor=regions.editor,
             mask=regions.mask, recipe=reuse.recipe, link=reuse.link, link_note=reuse.link_note,
         )
+        # `stylize`'s inputs: the pictures, every setting, the brushed mask, the clip, the session's record.
+        run_inputs = [content, *paintings.images, *form, regions.mask, regions.second, clip, record, history]
         # First of all the press is noted, so that a Stop after it ends this run and not the next (web/run/stops.py).
         run_button.click(note_stylize, queue=False, show_progress="hidden", api_visibility="private")
         # Every stroke sends the editor to the server to make the mask, but that round trip can still
@@ -419,12 +422,11 @@ def build_demo() -> gr.Blocks:
             mask_from_editor, inputs=regions.editor, outputs=regions.mask,
             queue=False, show_progress="hidden", api_visibility="private",
         ).then(
-            **page.event(
-                stylize, "result", "status", "losses", "comparison", "png", "animation", "gallery", "video", "record",
-                "history",
-            ),
-            inputs=[content, *paintings.images, *form, regions.mask, regions.second, clip, record, history],
-            api_name="stylize",
+            **page.event(stylize, *RUN_OUTPUTS),
+            inputs=run_inputs,
+            api_name="stylize_page",
+            # The page's own: programs call /stylize (`api_endpoint`), which answers in plain text.
+            api_visibility="private",
             concurrency_id="stylize",
             # gr.Image opens every upload with PIL before the handler runs: a file that is not an
             # image then fails inside Gradio with a bare "Error", and its conversions mishandle
@@ -438,6 +440,7 @@ def build_demo() -> gr.Blocks:
             trigger_mode="always_last",
         )
         run_button.click(None, js=SHOW_RESULT_JS, queue=False, show_progress="hidden", api_visibility="private")
+        api_endpoint(page, run_inputs)
         private = {"queue": False, "show_progress": "hidden", "api_visibility": "private"}
         stop_button.click(
             **page.event(stop, "status", "result", "comparison", "png", "animation", "gallery", "video"),
@@ -484,6 +487,23 @@ def build_demo() -> gr.Blocks:
         agent_tool()
     demo.queue(max_size=queue_size(), default_concurrency_limit=concurrency())
     return demo
+
+
+# What a run updates, in the order of /stylize's outputs.
+RUN_OUTPUTS = ("result", "status", "losses", "comparison", "png", "animation", "gallery", "video", "record", "history")
+
+
+def api_endpoint(page: PageOutputs, run_inputs: list[gr.components.Component]) -> None:
+    """/stylize for programs, on a hidden button: the page's run with the page's inputs, its status in plain text
+    (`web.run.api`) in a hidden box of its own."""
+    with gr.Column(visible=False):
+        status = gr.Textbox(label="Status")
+        trigger = gr.Button()
+    api = PageOutputs(form={}, **{**{name: page.components[name] for name in RUN_OUTPUTS}, "status": status})
+    trigger.click(
+        **api.event(stylize_api, *RUN_OUTPUTS), inputs=run_inputs, api_name="stylize", concurrency_id="stylize",
+        preprocess=False,  # as the page's own run (see build_demo)
+    )
 
 
 def check_uploads(page: PageOutputs) -> None:

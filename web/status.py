@@ -18,6 +18,11 @@ def duration(seconds: float) -> str:
     return f"{seconds // 3600:.0f} h {seconds % 3600 / 60:02.0f} min"
 
 
+def plain(text: str) -> str:
+    """A status without its Markdown, as a program reads it (the page shows the first words in bold)."""
+    return text.replace("**", "")
+
+
 def status_preparing(backbone: str) -> str:
     """Before the first step: the network is being built and the images decoded."""
     return f"Preparing: loading {BACKBONE_NAMES[backbone]} and your images…"
