@@ -66,7 +66,7 @@ from web.run.active import ACTIVE_RUNS
 from web.run.agent_tool import AGENT_ENDPOINT, agent_tool_only, mcp_requested, stylize_image
 from web.run.api import stylize_api
 from web.run.buttons import stop, stylize
-from web.run.record import LOSS_COLORS, discard_record
+from web.run.record import LOSS_COLORS, LOSS_LABEL, discard_record
 from web.run.stops import forget_presses, note_stylize
 from web.run_files import forget_session
 
@@ -317,7 +317,7 @@ def outputs_panel() -> Outputs:
     status = gr.Markdown("Add a photo and a painting, then press **Stylize**.", label="Status", elem_id="status")
     losses = gr.LinePlot(
         x="step", y="loss", color="term", color_map=LOSS_COLORS, colors_in_legend=[],
-        label="Losses (log scale)", y_title="log₁₀ loss", elem_id="losses",
+        label=LOSS_LABEL, y_title="log₁₀ loss", elem_id="losses",
     )
     gr.HTML(loss_legend(LOSS_COLORS), padding=False)
     with gr.Row():

@@ -24,11 +24,11 @@ import web.run.stream
 from nst.io.clip_reader import open_clip, read_recipe_tag
 from web.form.history import History
 from web.page_update import UNCHANGED
-from web.run.record import RunRecord
+from web.run.record import LOSS_COLORS, RunRecord
 from web.run.stops import PRESSES
 from web.run_files import session_folder
 
-from ..app_server import HISTORY, IMAGE, STATUS, VIDEO, submit, wait_until
+from ..app_server import HISTORY, IMAGE, LOSSES, STATUS, VIDEO, submit, wait_until
 from ..factories import make_clip, make_painting, make_pan, make_photo
 from ..visitors import file_data, fn_index, upload
 
@@ -135,6 +135,12 @@ def test_a_clips_arguments_and_updates_survive_the_trip_out_of_the_gpu_worker(tm
     updates = [pickle.loads(pickle.dumps(update)) for update in web.run.clip.compute_clip(*sent)]
     final = updates[-1]
     assert final.status.startswith("**Done** · 5 frames") and final.record.finished
+    # The loss chart shows the last frame's losses, each step it reported once, and says so.
+    chart = final.losses
+    assert chart["label"] == "Losses of frame 5 (log scale)"
+    steps = list(chart["value"]["step"].drop_duplicates())
+    assert steps == sorted(steps) and steps[-1] == final.record.last.total_steps
+    assert len(chart["value"]) == len(steps) * len(LOSS_COLORS)
     assert final.video == str(record.video) and open_clip(final.video).frame_count == 5
     assert len(pickle.dumps(final.record)) < 200_000
 
@@ -177,6 +183,7 @@ def test_given_a_photo_and_a_clip_the_run_restyles_the_clip_and_says_so(
     )
     outputs = list(job)
     assert outputs[-1][STATUS].startswith("Done · 5 frames") and open_clip(outputs[-1][VIDEO]).frame_count == 5
+    assert any(output[LOSSES].get("data") for output in outputs), "the chart showed the frames' losses"
     statuses = [output[STATUS] for output in outputs]
     assert statuses[0].startswith("Preparing") and any("Frame 1 of 5 ·" in status for status in statuses)
     assert all(status.endswith("Restyling the clip; the photo above is not used.") for status in statuses), statuses

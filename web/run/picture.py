@@ -35,11 +35,11 @@ def picture_update(record: RunRecord, status: str, *, finished: bool = False) ->
     beside the full-size PNG in the downloads.
     """
     if not finished:
-        return PageUpdate(result=str(record.frames[-1]), status=status, losses=record.plot(), record=record)
+        return PageUpdate(result=str(record.frames[-1]), status=status, losses=record.chart(), record=record)
     record.finished = True
     png, animation = record.downloads()
     return PageUpdate(
-        result=record.shown(), status=status, losses=record.plot(), comparison=record.before_after(), png=png,
+        result=record.shown(), status=status, losses=record.chart(), comparison=record.before_after(), png=png,
         animation=animation, record=record,
     )
 
