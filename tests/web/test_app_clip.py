@@ -6,6 +6,7 @@ import json
 import logging
 import pickle
 import re
+import time
 from pathlib import Path
 
 import httpx
@@ -22,6 +23,7 @@ import web.run.buttons
 import web.run.clip
 import web.run.stream
 from nst.io.clip_reader import open_clip, read_recipe_tag
+from web.costs.pace import Pace
 from web.form.history import History
 from web.page_update import UNCHANGED
 from web.run.record import LOSS_COLORS, RunRecord
@@ -145,10 +147,10 @@ def test_a_clips_arguments_and_updates_survive_the_trip_out_of_the_gpu_worker(tm
     assert len(pickle.dumps(final.record)) < 200_000
 
 
-def clip_caps_shown(url: str, clip: Path | None, size: int) -> str:
+def clip_caps_shown(url: str, clip: Path | None, size: int, steps: int = 200) -> str:
     """What the page shows beside the clip input once `clip` is in (the event the page fires, over HTTP)."""
     payload = file_data(upload(url, clip)[0]) if clip is not None else None
-    body = {"data": [payload, "vgg19", size, 200, True], "fn_index": fn_index(url, "clip_caps")}
+    body = {"data": [payload, "vgg19", size, steps, True], "fn_index": fn_index(url, "clip_caps")}
     response = httpx.post(url + "gradio_api/run/predict", json=body, timeout=60)
     response.raise_for_status()
     return response.json()["data"][0]
@@ -202,3 +204,17 @@ def test_a_finished_clip_goes_in_the_history_as_its_first_frame_captioned_as_a_c
     picture_run = submit(client, photo_path, painting_path, size=64, steps=10, seed=4).result()
     captions = [entry["caption"] for entry in picture_run[HISTORY]]
     assert captions == ["painting · 64 px · strength 1 · 10 steps · seed 4", entry["caption"]]
+
+
+def test_a_finished_clip_teaches_the_clip_estimate_this_servers_pace(
+    url, client, clip_path, painting_path, monkeypatch
+):
+    monkeypatch.setattr(web.costs.estimate, "PACE", Pace())  # a server that has finished no run yet
+    assert "as measured on" in clip_caps_shown(url, clip_path, 64, steps=10)
+    started = time.monotonic()
+    final = submit_clip(client, clip_path, painting_path, size=64, steps=10).result()
+    waited = time.monotonic() - started
+    assert final[STATUS].startswith("Done · 5 frames"), final[STATUS]
+    after = clip_caps_shown(url, clip_path, 64, steps=10)
+    assert "judging by this server's last clip" in after
+    assert 0.5 * waited < seconds_in(after) < 2 * waited, (after, waited)

@@ -34,6 +34,7 @@ def test_the_estimate_follows_the_runs_this_server_finishes(fresh_server):
     estimate.learn_from_run(settings, photo, estimate.SETUP_SECONDS + 20 * units)  # the machine got busy
     assert fresh_server.seconds_per_unit("vgg19") == pytest.approx(15), "half way to the newest run"
     assert fresh_server.seconds_per_unit("squeezenet") is None, "each network has a pace of its own"
+    assert fresh_server.seconds_per_unit("vgg19", "clip") is None, "and a clip's is its own"
     square = estimate.megapixel_steps(settings)
     assert estimate.estimate_seconds(settings) == pytest.approx(estimate.SETUP_SECONDS + 15 * square)
 

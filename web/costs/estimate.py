@@ -53,8 +53,14 @@ def prior_seconds_per_unit(backbone: str) -> float:
 
 
 def seconds_per_unit(backbone: str) -> float:
-    """This server's pace for `backbone`: learned from its runs, else the prior."""
+    """This server's pace for a picture of `backbone`: learned from its runs, else the prior."""
     return PACE.seconds_per_unit(backbone) or prior_seconds_per_unit(backbone)
+
+
+def clip_seconds_per_unit(backbone: str) -> float:
+    """This server's pace for a clip of `backbone`: learned from its clips, else from its pictures, else the
+    prior."""
+    return PACE.seconds_per_unit(backbone, "clip") or seconds_per_unit(backbone)
 
 
 def estimate_seconds(settings: nst.Settings) -> float:
@@ -66,12 +72,18 @@ def estimate_clip_seconds(settings: nst.Settings, clip: Clip) -> float:
     """About how long restyling `clip` takes here: every frame's steps at this server's pace, its flows and
     encoding."""
     work = clip_work(settings, clip)
-    return SETUP_SECONDS + work.megapixel_steps * seconds_per_unit(settings.backbone) + work.frame_seconds
+    return SETUP_SECONDS + work.megapixel_steps * clip_seconds_per_unit(settings.backbone) + work.frame_seconds
 
 
 def learn_from_run(settings: nst.Settings, photo_size: tuple[int, int], seconds: float) -> None:
     """A run over a photo of `photo_size` completed in `seconds`, as the visitor waited: this server's pace."""
     PACE.learn(settings.backbone, megapixel_steps(settings, photo_size), seconds, SETUP_SECONDS)
+
+
+def learn_from_clip(settings: nst.Settings, clip: Clip, seconds: float) -> None:
+    """A run over every frame of `clip` completed in `seconds`: this server's pace for clips."""
+    work = clip_work(settings, clip)
+    PACE.learn(settings.backbone, work.megapixel_steps, seconds, SETUP_SECONDS + work.frame_seconds, kind="clip")
 
 
 def estimate_settings(backbone: str, size: float, steps: float, multiscale: bool) -> nst.Settings | None:
@@ -83,11 +95,15 @@ def estimate_settings(backbone: str, size: float, steps: float, multiscale: bool
         return None
 
 
-def pace_basis(backbone: str) -> str:
-    """What an estimate is based on: this server's own runs, or the measurements it starts from."""
-    runs = PACE.runs(backbone)
+def pace_basis(backbone: str, kind: str = "picture") -> str:
+    """What an estimate (of a picture, or of a clip: `kind`) is based on: this server's own runs, or the
+    measurements it starts from."""
+    runs = PACE.runs(backbone, kind)
     if runs:
-        return f"judging by this server's {'last run' if runs == 1 else 'recent runs'}"
+        noun = "clip" if kind == "clip" else "run"
+        return f"judging by this server's {f'last {noun}' if runs == 1 else f'recent {noun}s'}"
+    if kind == "clip" and PACE.runs(backbone):
+        return "judging by this server's runs of pictures"
     return "as measured on a 2-core CPU; this server's own runs will refine it"
 
 
@@ -130,7 +146,7 @@ def clip_caps(payload: dict[str, Any] | None, backbone: str, size: float, steps:
     seconds = estimate_clip_seconds(settings, clip)
     text = (
         f"{caps_text()}\n\nAbout {duration(seconds)} for this clip ({clip.frame_count} frames at {settings.size} px), "
-        f"{pace_basis(backbone)}."
+        f"{pace_basis(backbone, 'clip')}."
     )
     limit = limits.deadline()
     if seconds > limit:

@@ -9,6 +9,7 @@ what it reached.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import random
 import time
 from collections.abc import Iterator
@@ -19,7 +20,7 @@ import gradio as gr
 import nst
 from nst.recipe import make_recipe
 
-from ..costs.estimate import learn_from_run
+from ..costs.estimate import learn_from_clip, learn_from_run
 from ..form.fields import DEFAULT, FORM_FIELDS, blend_weights, build_settings, format_weights
 from ..form.history import History
 from ..form.uploads import (
@@ -171,8 +172,12 @@ def stylize(
                     return  # the Stop handler has handed over what the run reached
                 newest = shown.record
                 if newest.video is not None:
-                    # A clip's run is not the pace of a picture's; it goes in the history once its MP4 is written.
-                    gallery = remember_clip(newest, history) if isinstance(shown.video, str) else UNCHANGED
+                    # A clip's run goes in the history once its MP4 is written, and its pace is a clip's.
+                    ended = isinstance(shown.video, str)
+                    if ended and newest.finished and 0 < newest.clip_frames == newest.frames_written:
+                        every_frame = dataclasses.replace(source, frame_count=newest.frames_written)
+                        learn_from_clip(settings, every_frame, time.monotonic() - started)
+                    gallery = remember_clip(newest, history) if ended else UNCHANGED
                     if note and isinstance(shown.status, str):
                         shown = shown.replace(status=shown.status + note)
                     yield shown.replace(gallery=gallery, history=history)
