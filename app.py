@@ -65,7 +65,7 @@ from web.page_update import PAINTING_SLOTS, PageOutputs
 from web.run.active import ACTIVE_RUNS
 from web.run.agent_tool import AGENT_ENDPOINT, agent_tool_only, mcp_requested, stylize_image
 from web.run.api import stylize_api
-from web.run.buttons import stop, stylize
+from web.run.buttons import GIVEN_SLOTS, stop, stylize
 from web.run.record import LOSS_COLORS, LOSS_LABEL, discard_record
 from web.run.stops import forget_presses, note_stylize
 from web.run_files import forget_session
@@ -465,7 +465,8 @@ def build_demo() -> gr.Blocks:
             inputs=clip, preprocess=False, **private,
         )
         out.gallery.select(
-            **page.event(restore_from_history, *FORM_FIELDS, "result", "status"), inputs=history, **private
+            **page.event(restore_from_history, *FORM_FIELDS, "result", "status", *GIVEN_SLOTS), inputs=history,
+            **private,
         )
         # Queued (in a queue of its own), because only queued events can show the visitor a message.
         reuse.recipe.upload(

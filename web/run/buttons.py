@@ -33,7 +33,7 @@ from ..form.uploads import (
     upload_path,
 )
 from ..limits import clip_size, deadline
-from ..page_update import UNCHANGED, PageUpdate
+from ..page_update import PAINTING_SLOTS, UNCHANGED, PageUpdate
 from ..refusals import refusal, refused_text
 from ..run_files import new_run_folder, session_folder
 from ..status import caption, status_preparing
@@ -46,6 +46,8 @@ from .zerogpu import fit_to_gpu
 
 # Said under every status of a clip's run when a photo was given too: the run takes the clip.
 PHOTO_NOT_USED = "\n\nRestyling the clip; the photo above is not used."
+# The files a run is given, by their slots' `PageUpdate` fields, in the order of `stylize`'s parameters.
+GIVEN_SLOTS = ("photo", *PAINTING_SLOTS, "mask_painting", "clip")
 # Stop answers once the run has ended, at its next update: about a second, or one step of a large
 # picture on a slow CPU. Past this it answers anyway, with where the run had got to.
 STOP_WAIT_SECONDS = 30.0
@@ -152,6 +154,8 @@ def stylize(
             ),
             form={**form, "seed": settings.seed, "randomize_seed": False},
             caption=caption(settings, painting_names(paintings)),
+            pictures=dict(zip(GIVEN_SLOTS, map(upload_path, (content, *paintings, mask_style, clip)), strict=True)),
+            brushed=mask_image is not None,
         )
         note = PHOTO_NOT_USED if source is not None and upload_path(content) is not None else ""
         # The loss chart is left as it is until this run's first losses (see `refused`).

@@ -117,5 +117,6 @@ def remember_clip(record: RunRecord, history: History) -> list[tuple[str, str]] 
     record.in_history = True
     poster = record.folder / "first-frame.png"
     save_png(open_clip(record.video).first_picture(), poster, record.recipe)
-    history.add(poster, record.form, f"Clip of {record.frames_written} frames · {record.caption}")
+    caption = f"Clip of {record.frames_written} frames · {record.caption}"
+    history.add(poster, record.form, caption, record.pictures, record.brushed)
     return history.gallery()

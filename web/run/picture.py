@@ -103,5 +103,6 @@ def remember(record: RunRecord, history: History) -> list[tuple[str, str]]:
     files = record.downloads()
     if files is not None and not record.in_history:
         record.in_history = True
-        history.add(files[0], record.form, steps_done(record.caption, record.last.step, record.last.total_steps))
+        caption = steps_done(record.caption, record.last.step, record.last.total_steps)
+        history.add(files[0], record.form, caption, record.pictures, record.brushed)
     return history.gallery()

@@ -48,7 +48,8 @@ class RunRecord:
     Stop ends the generator, so whatever it reached must be retrievable
     without it: the stop handler turns this record into the downloads. The
     record also knows what made the run: the recipe every PNG it writes
-    carries, and the page's settings and caption its history entry gets.
+    carries, and the page's settings, caption and given files (`pictures`,
+    by slot, and whether it was `brushed`) its history entry gets.
     """
 
     folder: Path
@@ -56,6 +57,8 @@ class RunRecord:
     recipe: dict[str, Any]
     form: dict[str, Any] = dataclasses.field(default_factory=dict)
     caption: str = ""
+    pictures: dict[str, str | None] = dataclasses.field(default_factory=dict)
+    brushed: bool = False
     last: nst.Progress | None = None
     frames: list[Path] = dataclasses.field(default_factory=list)
     framed_step: int = -1
@@ -73,10 +76,12 @@ class RunRecord:
 
     @classmethod
     def start(cls, folder: Path, content: Image.Image, seed: int | None, recipe: dict[str, Any],
-              form: dict[str, Any] | None = None, caption: str = "") -> RunRecord:
+              form: dict[str, Any] | None = None, caption: str = "", pictures: dict[str, str | None] | None = None,
+              brushed: bool = False) -> RunRecord:
         """A record for a new run in `folder`, keeping the photo (already reduced to the output size) as a file."""
         content.save(folder / "photo.png")
-        return cls(folder=folder, seed=seed, recipe=recipe, form=form or {}, caption=caption)
+        return cls(folder=folder, seed=seed, recipe=recipe, form=form or {}, caption=caption,
+                   pictures=pictures or {}, brushed=brushed)
 
     def __getstate__(self) -> dict[str, Any]:
         """Everything but the lock, which cannot be pickled (ZeroGPU pickles the record at every update)."""
