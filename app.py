@@ -60,7 +60,7 @@ from web.limits import (
     sessions,
 )
 from web.look.theme import CSS, HEADER, THEME, loss_legend
-from web.look.viewport import SHOW_RESULT_JS
+from web.look.viewport import SHOW_RESULT_JS, SHOW_STATUS_JS
 from web.page_update import PAINTING_SLOTS, PageOutputs
 from web.run.active import ACTIVE_RUNS
 from web.run.agent_tool import AGENT_ENDPOINT, agent_tool_only, mcp_requested, stylize_image
@@ -446,6 +446,8 @@ def build_demo() -> gr.Blocks:
             **page.event(stop, "status", "result", "comparison", "png", "animation", "gallery", "video"),
             inputs=[record, history], queue=False, api_visibility="private",
         )
+        # On a phone Stop is far above the result: the page brings the status (and what it says) into view.
+        stop_button.click(None, js=SHOW_STATUS_JS, **private)
         wire_controls(controls, page)
         # The estimate follows this server's pace: as the page opens, and after each run.
         estimate = {"fn": estimate_text, "inputs": controls.for_estimate, "outputs": controls.estimate, **private}
@@ -458,20 +460,15 @@ def build_demo() -> gr.Blocks:
         }
         gr.on([clip.change, *(widget.change for widget in controls.for_estimate)], **clip_estimate)
         run_event.then(**clip_estimate)
-        check_uploads(page)
-        # A clip is checked against the page's caps as it arrives (web/form/uploads.py), undecoded by Gradio.
-        clip.upload(
-            **page.event(check_clip_upload, "clip", "status", "result", "comparison", "png", "animation", "video"),
-            inputs=clip, preprocess=False, **private,
-        )
+        check_uploads(page, out.status)
         out.gallery.select(
             **page.event(restore_from_history, *FORM_FIELDS, "result", "status", *GIVEN_SLOTS), inputs=history,
             **private,
         )
         # Queued (in a queue of its own), because only queued events can show the visitor a message.
         reuse.recipe.upload(
-            **page.event(reuse_settings, *FORM_FIELDS, "photo", *PAINTING_SLOTS, "recipe"), inputs=reuse.recipe,
-            show_progress="hidden", api_visibility="private",
+            **page.event(reuse_settings, *FORM_FIELDS, "photo", *PAINTING_SLOTS, "recipe", "status"),
+            inputs=reuse.recipe, show_progress="hidden", api_visibility="private",
         )
         reuse.link_button.click(
             **page.event(link_query, "link", "link_note"), inputs=[*form, content, *paintings.images, regions.mask],
@@ -507,16 +504,22 @@ def api_endpoint(page: PageOutputs, run_inputs: list[gr.components.Component]) -
     )
 
 
-def check_uploads(page: PageOutputs) -> None:
-    """Each picture is checked as it arrives; a refused one leaves its slot, the status says why (web.form.uploads)."""
+def check_uploads(page: PageOutputs, status: gr.Markdown) -> None:
+    """Each picture and the clip is checked as it arrives (an upload, an example, a restored one): a refused one
+    leaves its slot and the status says why, a good one clears a refusal (web.form.uploads)."""
+    quick = {"preprocess": False, "queue": False, "show_progress": "hidden", "api_visibility": "private"}
     for slot in ("photo", *PAINTING_SLOTS, "mask_painting"):
-        page.components[slot].upload(
+        page.components[slot].change(
             **page.event(
                 functools.partial(check_upload, slot=slot), slot, "status", "result", "comparison", "png", "animation"
             ),
-            inputs=page.components[slot], preprocess=False, queue=False, show_progress="hidden",
-            api_visibility="private",
+            inputs=[page.components[slot], status], **quick,
         )
+    # A clip is checked against the page's caps, undecoded by Gradio.
+    page.components["clip"].change(
+        **page.event(check_clip_upload, "clip", "status", "result", "comparison", "png", "animation", "video"),
+        inputs=[page.components["clip"], status], **quick,
+    )
 
 
 def wire_controls(controls: Controls, page: PageOutputs) -> None:

@@ -7,6 +7,8 @@ from nst.clips.clip import ClipProgress
 from nst.io.clip_reader import Clip
 
 BACKBONE_NAMES = {"vgg19": "VGG-19", "squeezenet": "SqueezeNet 1.1"}
+# Where a refusal was, once a good picture or clip has arrived.
+READY = "Press **Stylize** when the photo and the painting are in."
 
 
 def duration(seconds: float) -> str:
@@ -56,7 +58,7 @@ def status_stopped(p: nst.Progress) -> str:
     """Where a run was when the visitor pressed Stop."""
     return (
         f"**Stopped** at step {p.step} / {p.total_steps} after {duration(p.elapsed)}. "
-        "The image reached so far is below and in the downloads."
+        "The image it reached is the result, kept in the downloads and the history."
     )
 
 

@@ -188,14 +188,14 @@ def test_given_a_photo_and_a_clip_the_run_restyles_the_clip_and_says_so(
     assert any(output[LOSSES].get("data") for output in outputs), "the chart showed the frames' losses"
     statuses = [output[STATUS] for output in outputs]
     assert statuses[0].startswith("Preparing") and any("Frame 1 of 5 ·" in status for status in statuses)
-    assert all(status.endswith("Restyling the clip; the photo above is not used.") for status in statuses), statuses
+    assert all(status.endswith("Restyling the clip; the photo is not used.") for status in statuses), statuses
 
 
 def test_a_finished_clip_goes_in_the_history_as_its_first_frame_captioned_as_a_clip(
     client, clip_path, photo_path, painting_path
 ):
     clip_run = submit_clip(client, clip_path, painting_path, size=64, steps=10, seed=3).result()
-    assert clip_run[STATUS].startswith("Done · 5 frames") and "photo above" not in clip_run[STATUS]
+    assert clip_run[STATUS].startswith("Done · 5 frames") and "photo is not used" not in clip_run[STATUS]
     (entry,) = clip_run[HISTORY]
     assert entry["caption"] == "Clip of 5 frames · painting · 64 px · strength 1 · 10 steps · seed 3"
     first_frame = next(open_clip(clip_run[VIDEO]).frames())

@@ -44,8 +44,9 @@ from .record import RunRecord, discard_record
 from .stops import PRESSES
 from .zerogpu import fit_to_gpu
 
-# Said under every status of a clip's run when a photo was given too: the run takes the clip.
-PHOTO_NOT_USED = "\n\nRestyling the clip; the photo above is not used."
+# Said under every status of a clip's run when a photo was given too: the run takes the clip. Where the
+# photo is depends on the screen's width, so the text does not say.
+PHOTO_NOT_USED = "\n\nRestyling the clip; the photo is not used."
 # The files a run is given, by their slots' `PageUpdate` fields, in the order of `stylize`'s parameters.
 GIVEN_SLOTS = ("photo", *PAINTING_SLOTS, "mask_painting", "clip")
 # Stop answers once the run has ended, at its next update: about a second, or one step of a large
