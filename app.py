@@ -69,6 +69,7 @@ from web.run.buttons import GIVEN_SLOTS, stop, stylize
 from web.run.record import LOSS_COLORS, LOSS_LABEL, discard_record
 from web.run.stops import forget_presses, note_stylize
 from web.run_files import forget_session
+from web.status import OPENING
 
 # What tests, benchmarks and hosting use from this module.
 __all__ = ["ACTIVE_RUNS", "build_demo", "launch_options", "main"]
@@ -314,7 +315,7 @@ def outputs_panel() -> Outputs:
         label="Result", format="png", interactive=False, buttons=share_buttons("download", "fullscreen"),
         elem_id="result",
     )
-    status = gr.Markdown("Add a photo and a painting, then press **Stylize**.", label="Status", elem_id="status")
+    status = gr.Markdown(OPENING, label="Status", elem_id="status")
     losses = gr.LinePlot(
         x="step", y="loss", color="term", color_map=LOSS_COLORS, colors_in_legend=[],
         label=LOSS_LABEL, y_title="log₁₀ loss", elem_id="losses",

@@ -7,6 +7,8 @@ from nst.clips.clip import ClipProgress
 from nst.io.clip_reader import Clip
 
 BACKBONE_NAMES = {"vgg19": "VGG-19", "squeezenet": "SqueezeNet 1.1"}
+# As the page opens, with an example photo and painting in place (web.form.persist).
+OPENING = "An example photo and painting are in place: press **Stylize** to see what it does, or add your own."
 # Where a refusal was, once a good picture or clip has arrived.
 READY = "Press **Stylize** when the photo and the painting are in."
 
