@@ -13,10 +13,13 @@ OPENING = "An example photo and painting are in place: press **Stylize** to see 
 READY = "Press **Stylize** when the photo and the painting are in."
 
 
-def duration(seconds: float) -> str:
-    """12 s, 3 min, 1 h 05 min."""
+def duration(seconds: float, tenths: bool = False) -> str:
+    """12 s, 3 min, 1 h 05 min; with `tenths`, 3.4 min below ten minutes (beside a limit of 3 min, 3.4 is not
+    3)."""
     if seconds < 90:
         return f"{seconds:.0f} s"
+    if tenths and seconds < 600:
+        return f"{seconds / 60:.1f} min"
     if seconds < 3600:
         return f"{seconds / 60:.0f} min"
     return f"{seconds // 3600:.0f} h {seconds % 3600 / 60:02.0f} min"

@@ -27,6 +27,7 @@ from nst.networks.registry import build_extractor
 from nst.recipe import image_digest
 from web.costs import estimate, pace
 from web.form.fields import DEFAULT, format_weights
+from web.form.fit import size_offer
 from web.form.history import History
 from web.limits import STROKE_RANGE
 from web.page_update import UNCHANGED, PageUpdate
@@ -350,7 +351,7 @@ def test_the_time_estimate_grows_with_the_work(monkeypatch):
         return estimate.estimate_seconds(nst.Settings(size=size, steps=steps))
 
     assert seconds(256, 100) < seconds(512, 100) < seconds(512, 400)
-    assert "Runs stop after" in estimate.estimate_text("vgg19", 1024, 1000, True)
+    assert "Runs stop after" in size_offer("vgg19", 1024, 1000, True).estimate
 
 
 def test_the_estimate_learns_this_servers_pace_and_the_time_left_stays_steady(
@@ -358,12 +359,12 @@ def test_the_estimate_learns_this_servers_pace_and_the_time_left_stays_steady(
 ):
     monkeypatch.setattr(estimate, "PACE", pace.Pace())  # a server that has finished no run yet
     monkeypatch.setattr(web.run.stream, "UPDATE_SECONDS", 0.0)  # every step's status
-    assert "measured on a 2-core CPU" in estimate.estimate_text("vgg19", 192, 30, True)
+    assert "measured on a 2-core CPU" in size_offer("vgg19", 192, 30, True).estimate
     started = time.monotonic()
     outputs = list(submit(client, photo_path, painting_path, size=192, steps=30))
     waited = time.monotonic() - started
     assert outputs[-1][STATUS].startswith("Done")
-    assert "judging by this server's last run" in estimate.estimate_text("vgg19", 192, 30, True)
+    assert "judging by this server's last run" in size_offer("vgg19", 192, 30, True).estimate
     # For a square photo, a third more pixels than this 4:3 one: about what the visitor waited, or a bit more.
     assert 0.8 * waited < estimate.estimate_seconds(nst.Settings(size=192, steps=30)) < 2 * waited
 

@@ -23,6 +23,7 @@ import web.run.buttons
 import web.run.clip
 import web.run.stream
 from nst.io.clip_reader import open_clip, read_recipe_tag
+from web.costs.offers import caps_text
 from web.costs.pace import Pace
 from web.form.history import History
 from web.page_update import UNCHANGED
@@ -147,18 +148,24 @@ def test_a_clips_arguments_and_updates_survive_the_trip_out_of_the_gpu_worker(tm
     assert len(pickle.dumps(final.record)) < 200_000
 
 
-def clip_caps_shown(url: str, clip: Path | None, size: int, steps: int = 200) -> str:
-    """What the page shows beside the clip input once `clip` is in (the event the page fires, over HTTP)."""
+def clip_offer_shown(url: str, clip: Path | None, size: int, steps: int = 200) -> list:
+    """What the page shows under the clip input (the caps and, once `clip` is in, its estimate) and its two offer
+    buttons: the event the page fires, over HTTP."""
     payload = file_data(upload(url, clip)[0]) if clip is not None else None
-    body = {"data": [payload, "vgg19", size, steps, True], "fn_index": fn_index(url, "clip_caps")}
+    body = {"data": [payload, "vgg19", size, steps, True], "fn_index": fn_index(url, "show_clip_offer")}
     response = httpx.post(url + "gradio_api/run/predict", json=body, timeout=60)
     response.raise_for_status()
-    return response.json()["data"][0]
+    return response.json()["data"]
+
+
+def clip_caps_shown(url: str, clip: Path | None, size: int, steps: int = 200) -> str:
+    """The text under the clip input once `clip` is in."""
+    return clip_offer_shown(url, clip, size, steps)[0]
 
 
 def seconds_in(text: str) -> float:
-    """The estimate's time, as `web.status.duration` writes it."""
-    number, unit = re.search(r"About (\d+) (s|min) for this clip", text).groups()
+    """The estimate's time, as `web.status.duration` writes it (with tenths)."""
+    number, unit = re.search(r"About ([\d.]+) (s|min) for this clip", text).groups()
     return float(number) * (60 if unit == "min" else 1)
 
 
@@ -166,10 +173,11 @@ def test_a_loaded_clip_shows_about_how_long_it_takes_here_growing_with_its_lengt
     short = make_clip(tmp_path / "short.mp4", 10, fps=10, size=(96, 64))
     long = make_clip(tmp_path / "long.mp4", 40, fps=10, size=(96, 64))
     empty = clip_caps_shown(url, None, 480)
-    assert empty == web.costs.estimate.caps_text() and "About" not in empty
+    assert empty == caps_text(nst.Settings(size=480, steps=200)) and "About" not in empty
     shown = {clip: clip_caps_shown(url, clip, 480) for clip in (short, long)}
     assert shown[short].startswith(empty)
-    assert re.search(r"About \d+ (s|min) for this clip \(10 frames at 480 px\), (judging by|as measured)", shown[short])
+    assert re.search(r"About [\d.]+ (s|min) for this clip \(10 frames at 480 px\), (judging by|as measured)",
+                     shown[short])
     assert "(40 frames at 480 px)" in shown[long]
     assert seconds_in(shown[long]) > seconds_in(shown[short])
     assert seconds_in(clip_caps_shown(url, long, 128)) < seconds_in(shown[long]), "smaller frames take less"
@@ -185,7 +193,6 @@ def test_given_a_photo_and_a_clip_the_run_restyles_the_clip_and_says_so(
     )
     outputs = list(job)
     assert outputs[-1][STATUS].startswith("Done · 5 frames") and open_clip(outputs[-1][VIDEO]).frame_count == 5
-    assert any(output[LOSSES].get("data") for output in outputs), "the chart showed the frames' losses"
     statuses = [output[STATUS] for output in outputs]
     assert statuses[0].startswith("Preparing") and any("Frame 1 of 5 ·" in status for status in statuses)
     assert all(status.endswith("Restyling the clip; the photo is not used.") for status in statuses), statuses
@@ -212,9 +219,10 @@ def test_a_finished_clip_teaches_the_clip_estimate_this_servers_pace(
     monkeypatch.setattr(web.costs.estimate, "PACE", Pace())  # a server that has finished no run yet
     assert "as measured on" in clip_caps_shown(url, clip_path, 64, steps=10)
     started = time.monotonic()
-    final = submit_clip(client, clip_path, painting_path, size=64, steps=10).result()
+    outputs = list(submit_clip(client, clip_path, painting_path, size=64, steps=10))
     waited = time.monotonic() - started
-    assert final[STATUS].startswith("Done · 5 frames"), final[STATUS]
+    assert outputs[-1][STATUS].startswith("Done · 5 frames"), outputs[-1][STATUS]
+    assert any(output[LOSSES].get("data") for output in outputs), "the chart showed the frames' losses"
     after = clip_caps_shown(url, clip_path, 64, steps=10)
     assert "judging by this server's last clip" in after
     assert 0.5 * waited < seconds_in(after) < 2 * waited, (after, waited)
