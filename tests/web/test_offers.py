@@ -116,3 +116,12 @@ def test_a_clip_cut_to_the_start_that_fits_keeps_its_rate_and_sound(tmp_path):
     kept = open_clip(first_seconds(open_clip(path), 12, tmp_path / "walk-first-1.2s.mp4"))
     assert (kept.frame_count, kept.fps, kept.audio_codec, kept.width) == (12, 10, "aac", 96)
     assert abs(kept.duration - 1.2) < 0.15
+
+
+def test_a_slider_with_nothing_to_offer_still_reaches_a_step(url, slow_server):
+    # At 1000 steps not even 64 px finishes in 3 min at ten times this pace; Gradio refuses a slider that ends
+    # where it starts.
+    slow_server.learn("vgg19", 1.0, estimate.SETUP_SECONDS + 19 * SLOW, estimate.SETUP_SECONDS)  # half way: 10x
+    shown, slider, button = event(url, "show_offer", "vgg19", 64, 1000, True)
+    assert slider["maximum"] == 96 and slider["info"].startswith("Even 64 px at 1000 steps would not finish")
+    assert "choose fewer steps" in shown and button["visible"] is False

@@ -48,7 +48,8 @@ def size_offer(backbone: str, size: float, steps: float, multiscale: bool) -> Si
 
     The slider reaches the largest size that finishes, or the chosen size
     where that is larger (as a link or a restored form may choose): a value
-    past its end would not show.
+    past its end would not show. It reaches one step at least: Gradio
+    refuses a slider that ends where it starts.
     """
     settings = estimate_settings(backbone, size, steps, multiscale)
     if settings is None:
@@ -56,7 +57,8 @@ def size_offer(backbone: str, size: float, steps: float, multiscale: bool) -> Si
     largest = largest_size(settings)
     offered = largest is not None and settings.size > largest
     return SizeOffer(
-        estimate=estimate_text(settings, largest), reach=max(largest or limits.MIN_SIZE, settings.size),
+        estimate=estimate_text(settings, largest),
+        reach=max(largest or limits.MIN_SIZE, settings.size, limits.MIN_SIZE + limits.SIZE_STEP),
         info=size_info(settings, largest), button=f"Use {largest} px" if offered else None,
     )
 
