@@ -27,7 +27,6 @@ import gradio.utils
 
 from nst.presets import DEFAULT_PRESET, EXAMPLES, PRESET_TITLES
 from nst.settings import MULTISCALE_FROM, STRENGTH_RANGE
-from web.costs.estimate import caps_text, clip_caps, estimate_text
 from web.form.brush import BRUSH_OPACITY, brush_css_color, invert, mask_from_editor, show_photo
 from web.form.examples import NAMES_JS, PAINTINGS, PHOTOS
 from web.form.fields import (
@@ -42,6 +41,16 @@ from web.form.fields import (
     PRESET_FIELDS,
     format_weights,
 )
+from web.form.fit import (
+    SLIDER_JS,
+    clip_offer,
+    show_clip_offer,
+    show_offer,
+    size_offer,
+    use_clip_length_offer,
+    use_clip_size_offer,
+    use_size_offer,
+)
 from web.form.history import discard_history, restore_from_history
 from web.form.link import LINK_JS, link_query
 from web.form.persist import SECRET, STORAGE_KEY, remember_form, restore_on_load
@@ -53,6 +62,7 @@ from web.limits import (
     MAX_STEPS,
     MIN_SIZE,
     MIN_STEPS,
+    SIZE_STEP,
     STROKE_RANGE,
     STROKE_STEP,
     concurrency,
@@ -60,14 +70,16 @@ from web.limits import (
     sessions,
 )
 from web.look.theme import CSS, HEADER, THEME, loss_legend
-from web.look.viewport import SHOW_RESULT_JS
+from web.look.viewport import SHOW_RESULT_JS, SHOW_STATUS_JS
 from web.page_update import PAINTING_SLOTS, PageOutputs
 from web.run.active import ACTIVE_RUNS
 from web.run.agent_tool import AGENT_ENDPOINT, agent_tool_only, mcp_requested, stylize_image
-from web.run.buttons import stop, stylize
-from web.run.record import LOSS_COLORS, discard_record
+from web.run.api import stylize_api
+from web.run.buttons import GIVEN_SLOTS, stop, stylize
+from web.run.record import LOSS_COLORS, LOSS_LABEL, discard_record
 from web.run.stops import forget_presses, note_stylize
 from web.run_files import forget_session
+from web.status import OPENING
 
 # What tests, benchmarks and hosting use from this module.
 __all__ = ["ACTIVE_RUNS", "build_demo", "launch_options", "main"]
@@ -113,21 +125,33 @@ class Paintings:
         return [self.first_weight, self.second_weight, self.third_weight]
 
 
-def clip_input() -> tuple[gr.Video, gr.Markdown]:
-    """A short video to restyle instead of the photo, with the page's caps for clips beside it (and, once a clip
-    is in, its time estimate).
+@dataclasses.dataclass
+class ClipPanel:
+    """A short video to restyle instead of the photo, what this server takes of one, and the buttons that take
+    what fits of a clip that would not finish."""
+
+    clip: gr.Video
+    caps: gr.Markdown
+    use_length: gr.Button
+    use_size: gr.Button
+
+
+def clip_panel() -> ClipPanel:
+    """The clip input with the caps under it (and, once a clip is in, its estimate and offers).
 
     Folded away like the blend and the mask: open, it would push Stylize off a phone's first screen.
     """
-    with gr.Accordion("Restyle a short clip instead of the photo", open=False, elem_id="clip-panel"), gr.Row(
-        equal_height=False, elem_id="clip-row"
-    ):
+    offer = clip_offer(None, DEFAULT.backbone, DEFAULT.size, DEFAULT.steps, DEFAULT.multiscale is not False)
+    with gr.Accordion("Restyle a short clip instead of the photo", open=False, elem_id="clip-panel"):
         clip = gr.Video(
             label="Clip (optional): restyle a short video instead of the photo", sources=["upload"], height=200,
-            scale=3, min_width=200, elem_id="clip",
+            elem_id="clip",
         )
-        caps = gr.Markdown(caps_text(), padding=True, elem_id="clip-caps", min_width=140)
-    return clip, caps
+        caps = gr.Markdown(offer.text, padding=True, elem_id="clip-caps")
+        with gr.Row(elem_id="clip-offers"):
+            use_length = gr.Button(size="sm", visible=False, elem_id="use-clip-length")
+            use_size = gr.Button(size="sm", visible=False, elem_id="use-clip-size")
+    return ClipPanel(clip, caps, use_length, use_size)
 
 
 def blend_panel(first: gr.Image) -> Paintings:
@@ -210,10 +234,11 @@ class Controls:
     seed: gr.Number
     randomize_seed: gr.Checkbox
     estimate: gr.Markdown
+    use_size: gr.Button
 
     @property
     def for_estimate(self) -> list[gr.components.Component]:
-        """The widgets the time estimate depends on, in the order of `estimate_text`'s parameters."""
+        """The widgets the time estimate and the offers depend on, in the order of `show_offer`'s parameters."""
         return [self.backbone, self.size, self.steps, self.multiscale]
 
     @property
@@ -244,14 +269,16 @@ def controls_panel() -> Controls:
                 min_width=200, elem_id="strength",
             )
             style_scale = stroke_slider()
+        # Built reaching the page's largest (what /stylize takes); as the page opens, and after every run, it
+        # reaches as far as this server finishes in time (web/form/fit.py).
+        offer = size_offer(DEFAULT.backbone, DEFAULT.size, DEFAULT.steps, DEFAULT.multiscale is not False)
         size = gr.Slider(
-            MIN_SIZE, MAX_SIZE, value=DEFAULT.size, step=32, label="Output size (long side, px)", elem_id="size"
+            MIN_SIZE, MAX_SIZE, value=DEFAULT.size, step=SIZE_STEP, label="Output size (long side, px)",
+            info=offer.info, elem_id="size",
         )
         steps = gr.Slider(MIN_STEPS, MAX_STEPS, value=DEFAULT.steps, step=10, label="Steps", elem_id="steps")
-        estimate = gr.Markdown(
-            estimate_text(DEFAULT.backbone, DEFAULT.size, DEFAULT.steps, DEFAULT.use_multiscale), padding=True,
-            elem_id="estimate",
-        )
+        estimate = gr.Markdown(offer.estimate, padding=True, elem_id="estimate")
+        use_size = gr.Button(size="sm", visible=False, elem_id="use-size")
         preserve_color = gr.Radio(COLOR_CHOICES, value=DEFAULT.preserve_color, label="Colour", elem_id="color")
     with gr.Accordion("Advanced", open=False, elem_id="advanced"):
         with gr.Row():
@@ -279,7 +306,7 @@ def controls_panel() -> Controls:
             randomize_seed = gr.Checkbox(value=False, label="Randomise seed")
     return Controls(
         preset, backbone, size, steps, style_strength, style_scale, preserve_color, optimizer, learning_rate,
-        style_layer_weights, content_weight, tv_weight, init, multiscale, seed, randomize_seed, estimate,
+        style_layer_weights, content_weight, tv_weight, init, multiscale, seed, randomize_seed, estimate, use_size,
     )
 
 
@@ -313,10 +340,10 @@ def outputs_panel() -> Outputs:
         label="Result", format="png", interactive=False, buttons=share_buttons("download", "fullscreen"),
         elem_id="result",
     )
-    status = gr.Markdown("Add a photo and a painting, then press **Stylize**.", label="Status", elem_id="status")
+    status = gr.Markdown(OPENING, label="Status", elem_id="status")
     losses = gr.LinePlot(
         x="step", y="loss", color="term", color_map=LOSS_COLORS, colors_in_legend=[],
-        label="Losses (log scale)", y_title="log₁₀ loss", elem_id="losses",
+        label=LOSS_LABEL, y_title="log₁₀ loss", elem_id="losses",
     )
     gr.HTML(loss_legend(LOSS_COLORS), padding=False)
     with gr.Row():
@@ -388,7 +415,7 @@ def build_demo() -> gr.Blocks:
                         content = image_input("Photo", "content", "Example photos", PHOTOS)
                     with gr.Column(min_width=140):
                         style = image_input("Painting", "style", "Example paintings", PAINTINGS)
-                clip, clip_caps_text = clip_input()
+                clips = clip_panel()
                 paintings = blend_panel(style)
                 regions = regions_panel()
                 with gr.Row():
@@ -407,9 +434,13 @@ def build_demo() -> gr.Blocks:
         page = PageOutputs(
             form=dict(zip(FORM_FIELDS, form, strict=True)), **vars(out), record=record,
             history=history, photo=content, painting=paintings.first, painting_2=paintings.second,
-            painting_3=paintings.third, mask_painting=regions.second, clip=clip, editor=regions.editor,
+            painting_3=paintings.third, mask_painting=regions.second, clip=clips.clip, editor=regions.editor,
             mask=regions.mask, recipe=reuse.recipe, link=reuse.link, link_note=reuse.link_note,
+            estimate=controls.estimate, fit_size=controls.use_size, clip_caps=clips.caps,
+            fit_clip_length=clips.use_length, fit_clip_size=clips.use_size,
         )
+        # `stylize`'s inputs: the pictures, every setting, the brushed mask, the clip, the session's record.
+        run_inputs = [content, *paintings.images, *form, regions.mask, regions.second, clips.clip, record, history]
         # First of all the press is noted, so that a Stop after it ends this run and not the next (web/run/stops.py).
         run_button.click(note_stylize, queue=False, show_progress="hidden", api_visibility="private")
         # Every stroke sends the editor to the server to make the mask, but that round trip can still
@@ -419,12 +450,11 @@ def build_demo() -> gr.Blocks:
             mask_from_editor, inputs=regions.editor, outputs=regions.mask,
             queue=False, show_progress="hidden", api_visibility="private",
         ).then(
-            **page.event(
-                stylize, "result", "status", "losses", "comparison", "png", "animation", "gallery", "video", "record",
-                "history",
-            ),
-            inputs=[content, *paintings.images, *form, regions.mask, regions.second, clip, record, history],
-            api_name="stylize",
+            **page.event(stylize, *RUN_OUTPUTS),
+            inputs=run_inputs,
+            api_name="stylize_page",
+            # The page's own: programs call /stylize (`api_endpoint`), which answers in plain text.
+            api_visibility="private",
             concurrency_id="stylize",
             # gr.Image opens every upload with PIL before the handler runs: a file that is not an
             # image then fails inside Gradio with a bare "Error", and its conversions mishandle
@@ -438,42 +468,35 @@ def build_demo() -> gr.Blocks:
             trigger_mode="always_last",
         )
         run_button.click(None, js=SHOW_RESULT_JS, queue=False, show_progress="hidden", api_visibility="private")
+        api_endpoint(page, run_inputs)
         private = {"queue": False, "show_progress": "hidden", "api_visibility": "private"}
         stop_button.click(
             **page.event(stop, "status", "result", "comparison", "png", "animation", "gallery", "video"),
             inputs=[record, history], queue=False, api_visibility="private",
         )
+        # On a phone Stop is far above the result: the page brings the status (and what it says) into view.
+        stop_button.click(None, js=SHOW_STATUS_JS, **private)
         wire_controls(controls, page)
-        # The estimate follows this server's pace: as the page opens, and after each run.
-        estimate = {"fn": estimate_text, "inputs": controls.for_estimate, "outputs": controls.estimate, **private}
-        demo.load(**estimate)
-        run_event.then(**estimate)
-        # The clip's estimate follows the clip (its frames, its size) as well as the same widgets and pace.
-        clip_estimate = {
-            "fn": clip_caps, "inputs": [clip, *controls.for_estimate], "outputs": clip_caps_text, "preprocess": False,
-            **private,
-        }
-        gr.on([clip.change, *(widget.change for widget in controls.for_estimate)], **clip_estimate)
-        run_event.then(**clip_estimate)
-        check_uploads(page)
-        # A clip is checked against the page's caps as it arrives (web/form/uploads.py), undecoded by Gradio.
-        clip.upload(
-            **page.event(check_clip_upload, "clip", "status", "result", "comparison", "png", "animation", "video"),
-            inputs=clip, preprocess=False, **private,
-        )
+        wire_offers(controls, clips, page, demo, run_event)
+        check_uploads(page, out.status)
         out.gallery.select(
-            **page.event(restore_from_history, *FORM_FIELDS, "result", "status"), inputs=history, **private
+            **page.event(restore_from_history, *FORM_FIELDS, "result", "status", *GIVEN_SLOTS), inputs=history,
+            **private,
         )
         # Queued (in a queue of its own), because only queued events can show the visitor a message.
         reuse.recipe.upload(
-            **page.event(reuse_settings, *FORM_FIELDS, "photo", *PAINTING_SLOTS, "recipe"), inputs=reuse.recipe,
-            show_progress="hidden", api_visibility="private",
+            **page.event(reuse_settings, *FORM_FIELDS, "photo", *PAINTING_SLOTS, "recipe", "status"),
+            inputs=reuse.recipe, show_progress="hidden", api_visibility="private",
         )
         reuse.link_button.click(
             **page.event(link_query, "link", "link_note"), inputs=[*form, content, *paintings.images, regions.mask],
             preprocess=False, **private,
         ).then(None, inputs=reuse.link, outputs=reuse.link, js=LINK_JS, **private)
-        gr.on([widget.change for widget in form], remember_form, inputs=form, outputs=saved_form, **private)
+        # Unprocessed, as the offers (see wire_offers): a size past the slider's end is kept too.
+        gr.on(
+            [widget.change for widget in form], remember_form, inputs=form, outputs=saved_form, preprocess=False,
+            **private,
+        )
         demo.load(None, js=NAMES_JS, **private)
         demo.load(
             **page.event(restore_on_load, *FORM_FIELDS, "photo", *PAINTING_SLOTS), inputs=saved_form, **private
@@ -486,21 +509,71 @@ def build_demo() -> gr.Blocks:
     return demo
 
 
-def check_uploads(page: PageOutputs) -> None:
-    """Each picture is checked as it arrives; a refused one leaves its slot, the status says why (web.form.uploads)."""
+# What a run updates, in the order of /stylize's outputs.
+RUN_OUTPUTS = ("result", "status", "losses", "comparison", "png", "animation", "gallery", "video", "record", "history")
+
+
+def api_endpoint(page: PageOutputs, run_inputs: list[gr.components.Component]) -> None:
+    """/stylize for programs, on a hidden button: the page's run with the page's inputs, its status in plain text
+    (`web.run.api`) in a hidden box of its own."""
+    with gr.Column(visible=False):
+        status = gr.Textbox(label="Status")
+        trigger = gr.Button()
+    api = PageOutputs(form={}, **{**{name: page.components[name] for name in RUN_OUTPUTS}, "status": status})
+    trigger.click(
+        **api.event(stylize_api, *RUN_OUTPUTS), inputs=run_inputs, api_name="stylize", concurrency_id="stylize",
+        preprocess=False,  # as the page's own run (see build_demo)
+    )
+
+
+def wire_offers(
+    controls: Controls, clips: ClipPanel, page: PageOutputs, demo: gr.Blocks, run_event: gr.events.Dependency
+) -> None:
+    """What this server offers follows the settings, the clip and its pace: as the page opens, as they change and
+    after each run; the buttons take what fits (web/form/fit.py)."""
+    # Unprocessed: Gradio would refuse a size past the slider's end (typed in, or from a link) before the handler
+    # could offer the size that fits.
+    private = {"queue": False, "show_progress": "hidden", "api_visibility": "private", "preprocess": False}
+    widgets = controls.for_estimate
+    size = {**page.event(show_offer, "estimate", "size", "fit_size"), "inputs": widgets, **private}
+    clip = {
+        **page.event(show_clip_offer, "clip_caps", "fit_clip_length", "fit_clip_size"),
+        "inputs": [clips.clip, *widgets], **private,
+    }
+    for shown in (size, clip):
+        demo.load(**shown)
+        run_event.then(**shown)
+    gr.on([widget.change for widget in widgets], **size).then(None, js=SLIDER_JS, **private)
+    gr.on([clips.clip.change, *(widget.change for widget in widgets)], **clip)
+    controls.use_size.click(**page.event(use_size_offer, "size"), inputs=widgets, **private)
+    clips.use_size.click(**page.event(use_clip_size_offer, "size"), inputs=[clips.clip, *widgets], **private)
+    # Queued: cutting the clip takes a few seconds, and its progress shows on the button.
+    clips.use_length.click(
+        **page.event(use_clip_length_offer, "clip"), inputs=[clips.clip, *widgets], preprocess=False,
+        show_progress="minimal", api_visibility="private",
+    )
+
+
+def check_uploads(page: PageOutputs, status: gr.Markdown) -> None:
+    """Each picture and the clip is checked as it arrives (an upload, an example, a restored one): a refused one
+    leaves its slot and the status says why, a good one clears a refusal (web.form.uploads)."""
+    quick = {"preprocess": False, "queue": False, "show_progress": "hidden", "api_visibility": "private"}
     for slot in ("photo", *PAINTING_SLOTS, "mask_painting"):
-        page.components[slot].upload(
+        page.components[slot].change(
             **page.event(
                 functools.partial(check_upload, slot=slot), slot, "status", "result", "comparison", "png", "animation"
             ),
-            inputs=page.components[slot], preprocess=False, queue=False, show_progress="hidden",
-            api_visibility="private",
+            inputs=[page.components[slot], status], **quick,
         )
+    # A clip is checked against the page's caps, undecoded by Gradio.
+    page.components["clip"].change(
+        **page.event(check_clip_upload, "clip", "status", "result", "comparison", "png", "animation", "video"),
+        inputs=[page.components["clip"], status], **quick,
+    )
 
 
 def wire_controls(controls: Controls, page: PageOutputs) -> None:
-    """A chosen preset fills the controls (and brings its painting), the network picks a matching preset,
-    the estimate follows the work.
+    """A chosen preset fills the controls (and brings its painting), the network picks a matching preset.
 
     Presets react to the visitor's choice (`input`), not to every change, so
     that settings restored all at once are not overwritten by a preset's.
@@ -515,10 +588,6 @@ def wire_controls(controls: Controls, page: PageOutputs) -> None:
         show_progress="hidden", api_visibility="private",
     )
     c.backbone.change(check_weights, inputs=c.backbone, concurrency_limit=None, api_visibility="private")
-    gr.on(
-        [c.backbone.change, c.size.change, c.steps.change, c.multiscale.change], estimate_text,
-        inputs=c.for_estimate, outputs=c.estimate, queue=False, show_progress="hidden", api_visibility="private",
-    )
 
 
 def agent_tool() -> None:

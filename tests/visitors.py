@@ -29,9 +29,13 @@ from web.run.buttons import stylize
 TIMEOUT = 60
 
 
+# The page's own run event (programs call /stylize, which answers the same run in plain text).
+PAGE_RUN = "stylize_page"
+
+
 @functools.cache
 def fn_index(url: str, name: str) -> int:
-    """The index Gradio gives the event whose handler is `name` (e.g. "stylize", "stop")."""
+    """The index Gradio gives the event named `name` (its handler's name unless it names itself: "stop")."""
     config = httpx.get(url + "config", timeout=TIMEOUT).json()
     return next(dep["id"] for dep in config["dependencies"] if dep.get("api_name") == name)
 
@@ -107,7 +111,7 @@ class Visitor:
 
     def join(self, content: str, style: str, **settings: Any) -> None:
         """Press Stylize: queue a run of the uploaded `content` and `style`."""
-        body = {"data": run_arguments(content, style, **settings), "fn_index": fn_index(self.url, "stylize"),
+        body = {"data": run_arguments(content, style, **settings), "fn_index": fn_index(self.url, PAGE_RUN),
                 "session_hash": self.session}
         response = httpx.post(self.url + "gradio_api/queue/join", json=body, timeout=TIMEOUT)
         response.raise_for_status()
@@ -130,7 +134,7 @@ class Visitor:
 
     def stop(self) -> dict[str, Any]:
         """Press Stop: cancel the run and call the Stop handler, as the page does; the handler's outputs."""
-        cancel = {"session_hash": self.session, "fn_index": fn_index(self.url, "stylize"), "event_id": self.event_id}
+        cancel = {"session_hash": self.session, "fn_index": fn_index(self.url, PAGE_RUN), "event_id": self.event_id}
         httpx.post(self.url + "gradio_api/cancel", json=cancel, timeout=TIMEOUT).raise_for_status()
         body = {"data": [None, None], "fn_index": fn_index(self.url, "stop"), "session_hash": self.session}
         response = httpx.post(self.url + "gradio_api/run/predict", json=body, timeout=TIMEOUT)

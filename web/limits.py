@@ -11,11 +11,12 @@ import os
 import torch
 
 MIN_SIZE = 64
-# The largest picture the page offers is what its hardware finishes within the deadline
-# (BENCHMARKS.md, Print size): on a GPU 4096 px, on a 2-core CPU 2048 px (about 20 s with
-# native bf16, about 90 s in fp32; tiles keep its memory within the budget either way).
-# NST_MAX_SIZE sets another. Pictures larger than DISPLAY_SIDE are shown at that size while
-# they form; the full-size PNG is the download.
+SIZE_STEP = 32  # the size slider's step
+# The largest picture the page takes, by its hardware (BENCHMARKS.md, Print size): on a GPU
+# 4096 px, on a 2-core CPU 2048 px (tiles keep its memory within the budget); NST_MAX_SIZE sets
+# another. These, and the clip caps below, are upper bounds: within them the page offers what
+# this server's learned pace finishes within the deadline (web/costs/offers.py). Pictures larger
+# than DISPLAY_SIDE are shown at that size while they form; the full-size PNG is the download.
 GPU_MAX_SIZE, CPU_MAX_SIZE = 4096, 2048
 DISPLAY_SIDE = 1024
 MIN_STEPS, MAX_STEPS = 10, 1000
@@ -30,7 +31,8 @@ STROKE_RANGE = (0.5, 3.0)
 STROKE_STEP = 0.05
 # Clips: every frame is a run (the later ones short), so the page takes short, small clips, restyled
 # at most CLIP_SIDE px on the long side: on a CPU 4 s at 480 px, on a GPU 10 s at 1024 px
-# (NST_CLIP_SECONDS, NST_CLIP_SIDE set others). Uploaded frames may be larger, up to Full HD
+# (NST_CLIP_SECONDS, NST_CLIP_SIDE set others; of a clip that would not finish in time the page
+# offers the start, or a smaller size). Uploaded frames may be larger, up to Full HD
 # (NST_CLIP_PIXELS): they are resized to the output size as they are decoded.
 GPU_CLIP_SECONDS, CPU_CLIP_SECONDS = 10.0, 4.0
 GPU_CLIP_SIDE, CPU_CLIP_SIDE = 1024, 480
@@ -59,7 +61,7 @@ def env_number(name: str, default: float) -> float:
 
 
 def largest_size() -> int:
-    """The page's largest output (NST_MAX_SIZE, else by the hardware it runs on)."""
+    """The largest output the page takes (NST_MAX_SIZE, else by the hardware): what it offers stays within it."""
     default = GPU_MAX_SIZE if torch.cuda.is_available() else CPU_MAX_SIZE
     return int(env_number("NST_MAX_SIZE", default))
 

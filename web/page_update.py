@@ -63,6 +63,12 @@ class PageUpdate:
     recipe: Any = UNCHANGED
     link: Any = UNCHANGED
     link_note: Any = UNCHANGED
+    # What a run costs here, and the buttons that take what fits (web/form/fit.py).
+    estimate: Any = UNCHANGED
+    fit_size: Any = UNCHANGED
+    clip_caps: Any = UNCHANGED
+    fit_clip_length: Any = UNCHANGED
+    fit_clip_size: Any = UNCHANGED
     # The settings widgets, by their names (`web.form.fields.FORM_FIELDS`); those not named are left as they are.
     form: Mapping[str, Any] = dataclasses.field(default_factory=dict)
 
@@ -114,23 +120,30 @@ def as_values(handler: Callable[..., Any], names: tuple[str, ...]) -> Callable[.
 
     It keeps the handler's signature, name and docstring, which Gradio reads
     for the event's inputs and its API description, and streams if the
-    handler does (closing it closes the handler's run).
+    handler does (closing it closes the handler's run). An event with one
+    output gets that output's value itself: Gradio would take a tuple of one
+    for the value.
     """
+
+    def values(update: PageUpdate) -> Any:
+        shown = update.values(names)
+        return shown[0] if len(names) == 1 else shown
+
     if inspect.isgeneratorfunction(handler):
 
         @functools.wraps(handler)
-        def streamed(*args: Any, **kwargs: Any) -> Iterator[tuple[Any, ...]]:
+        def streamed(*args: Any, **kwargs: Any) -> Iterator[Any]:
             updates = handler(*args, **kwargs)
             try:
                 for update in updates:
-                    yield update.values(names)
+                    yield values(update)
             finally:
                 updates.close()
 
         return streamed
 
     @functools.wraps(handler)
-    def answered(*args: Any, **kwargs: Any) -> tuple[Any, ...]:
-        return handler(*args, **kwargs).values(names)
+    def answered(*args: Any, **kwargs: Any) -> Any:
+        return values(handler(*args, **kwargs))
 
     return answered

@@ -33,3 +33,8 @@ def refusal(error: nst.NSTError, title: str) -> gr.Error:
 def refused_text(title: str, error: nst.NSTError) -> str:
     """The status box's text for a refusal: what went wrong and what to do, in the library's words."""
     return f"**{title}**: {error}"
+
+
+def is_refusal(status: object) -> bool:
+    """Whether the status box holds a refusal (every refusal's title says what cannot be done)."""
+    return isinstance(status, str) and status.startswith("**Cannot ")

@@ -7,15 +7,27 @@ from nst.clips.clip import ClipProgress
 from nst.io.clip_reader import Clip
 
 BACKBONE_NAMES = {"vgg19": "VGG-19", "vgg19-lite": "VGG-19 distilled", "squeezenet": "SqueezeNet 1.1"}
+# As the page opens, with an example photo and painting in place (web.form.persist).
+OPENING = "An example photo and painting are in place: press **Stylize** to see what it does, or add your own."
+# Where a refusal was, once a good picture or clip has arrived.
+READY = "Press **Stylize** when the photo and the painting are in."
 
 
-def duration(seconds: float) -> str:
-    """12 s, 3 min, 1 h 05 min."""
+def duration(seconds: float, tenths: bool = False) -> str:
+    """12 s, 3 min, 1 h 05 min; with `tenths`, 3.4 min below ten minutes (beside a limit of 3 min, 3.4 is not
+    3)."""
     if seconds < 90:
         return f"{seconds:.0f} s"
+    if tenths and seconds < 600:
+        return f"{seconds / 60:.1f} min"
     if seconds < 3600:
         return f"{seconds / 60:.0f} min"
     return f"{seconds // 3600:.0f} h {seconds % 3600 / 60:02.0f} min"
+
+
+def plain(text: str) -> str:
+    """A status without its Markdown, as a program reads it (the page shows the first words in bold)."""
+    return text.replace("**", "")
 
 
 def status_preparing(backbone: str) -> str:
@@ -51,7 +63,7 @@ def status_stopped(p: nst.Progress) -> str:
     """Where a run was when the visitor pressed Stop."""
     return (
         f"**Stopped** at step {p.step} / {p.total_steps} after {duration(p.elapsed)}. "
-        "The image reached so far is below and in the downloads."
+        "The image it reached is the result, kept in the downloads and the history."
     )
 
 

@@ -27,6 +27,7 @@ from nst.networks.registry import build_extractor
 from nst.recipe import image_digest
 from web.costs import estimate, pace
 from web.form.fields import DEFAULT, format_weights
+from web.form.fit import size_offer
 from web.form.history import History
 from web.limits import STROKE_RANGE
 from web.page_update import UNCHANGED, PageUpdate
@@ -46,6 +47,7 @@ from ..app_server import (
     wait_until,
 )
 from ..factories import make_half_mask, make_painting, make_photo
+from ..visitors import Visitor, upload
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -62,8 +64,8 @@ def test_streams_images_then_the_final_one_at_the_requested_size(client, photo_p
     final = outputs[-1]
     assert len(images) >= 4, [output[STATUS] for output in outputs]
     assert outputs[0][STATUS].startswith("Preparing")
-    assert "**Step 1 / 12**" in outputs[1][STATUS] and "it/s" in outputs[1][STATUS]
-    assert final[STATUS].startswith("**Done**") and "12 steps" in final[STATUS]
+    assert "Step 1 / 12" in outputs[1][STATUS] and "it/s" in outputs[1][STATUS]
+    assert final[STATUS].startswith("Done") and "12 steps" in final[STATUS]
     assert Image.open(final[IMAGE]).size == (80, 60)
     with Image.open(final[PNG]) as png:
         assert png.format == "PNG" and png.size == (80, 60)
@@ -76,6 +78,16 @@ def test_streams_images_then_the_final_one_at_the_requested_size(client, photo_p
     assert {row[1] for row in final[LOSSES]["data"]} == {"total", "content", "style", "palette", "tv"}
 
 
+def test_programs_read_the_status_in_plain_text_and_the_page_shows_it_in_bold(url, client, photo_path,
+                                                                              painting_path):
+    outputs = list(submit(client, photo_path, painting_path, size=64, steps=10))
+    assert outputs[-1][STATUS].startswith("Done · 10 steps")
+    assert not any("**" in output[STATUS] for output in outputs), "Markdown in what /stylize answers"
+    with Visitor(url) as visitor:  # the page's own Stylize
+        visitor.join(*upload(url, photo_path, painting_path), size=64, steps=10)
+        assert visitor.completed()["output"]["data"][STATUS].startswith("**Done** · 10 steps")
+
+
 def test_a_picture_larger_than_the_page_shows_streams_at_display_size_and_downloads_full_size(
     client, photo_path, painting_path, monkeypatch
 ):
@@ -86,7 +98,7 @@ def test_a_picture_larger_than_the_page_shows_streams_at_display_size_and_downlo
     outputs = list(submit(client, photo_path, painting_path, size=128, steps=10))
     streamed = [Image.open(output[IMAGE]).size for output in outputs if output[IMAGE]]
     final = outputs[-1]
-    assert final[STATUS].startswith("**Done**") and len(streamed) >= 3
+    assert final[STATUS].startswith("Done") and len(streamed) >= 3
     assert all(size == (64, 48) for size in streamed), streamed
     with Image.open(final[PNG]) as png:
         assert png.size == (128, 96) and "nst-recipe" in png.info
@@ -104,7 +116,7 @@ def test_keyword_call_with_every_other_parameter_at_its_default(client, photo_pa
         update = first_image(job)
         # The product default runs coarse to fine; the first image comes from the coarsest
         # scale but is shown at the output size (the repainted photo plus the change so far).
-        assert f"/ {DEFAULT.steps}**" in update[STATUS] and "scale 1 of" in update[STATUS]
+        assert f"/ {DEFAULT.steps} ·" in update[STATUS] and "scale 1 of" in update[STATUS]
         assert f"{DEFAULT.min_scale}×" in update[STATUS] or f"×{DEFAULT.min_scale}" in update[STATUS]
         assert max(Image.open(update[IMAGE]).size) == DEFAULT.size
     finally:
@@ -123,7 +135,7 @@ def test_cancel_ends_the_run_and_the_next_one_starts_at_once(client, photo_path,
     outputs = iter(follow_up)
     assert next(outputs)[STATUS].startswith("Preparing")
     assert time.monotonic() - started < 10
-    assert list(outputs)[-1][STATUS].startswith("**Done**")
+    assert list(outputs)[-1][STATUS].startswith("Done")
 
 
 def test_up_to_three_paintings_blend_by_their_weights(client, photo_path, painting_path, tmp_path):
@@ -137,7 +149,7 @@ def test_up_to_three_paintings_blend_by_their_weights(client, photo_path, painti
         job = client.submit(content=handle_file(str(photo_path)), **files, **weights, size=64, steps=10,
                             api_name="/stylize")
         final = job.result()
-        assert final[STATUS].startswith("**Done**"), final[STATUS]
+        assert final[STATUS].startswith("Done"), final[STATUS]
         return np.asarray(Image.open(final[PNG]))
 
     alone = result(style=painting_path)
@@ -179,7 +191,7 @@ def test_every_picture_carries_its_recipe_and_the_session_keeps_a_history(client
 def test_the_brush_size_changes_the_picture_and_its_recipe_says_which(client, photo_path, painting_path):
     def run(style_scale: float) -> tuple:
         final = submit(client, photo_path, painting_path, size=64, steps=10, style_scale=style_scale).result()
-        assert final[STATUS].startswith("**Done**"), final[STATUS]
+        assert final[STATUS].startswith("Done"), final[STATUS]
         assert nst.settings_from_recipe(nst.read_recipe(final[PNG])).style_scale == style_scale
         return final
 
@@ -241,7 +253,7 @@ def test_a_visitors_mistake_is_one_log_line_and_its_reason_the_status(
             with pytest.raises(AppError, match=reason):
                 job.result()
             (update,) = job.outputs()  # what the page shows: the reason, and no earlier result beside it
-            assert re.match(rf"\*\*Cannot start\*\*: .*{reason}", update[STATUS]) and update[IMAGE] is None
+            assert re.match(rf"Cannot start: .*{reason}", update[STATUS]) and update[IMAGE] is None
     logged = [record.getMessage() for record in caplog.records if record.name == "nst.web"]
     assert len(logged) == len(mistakes) and all("\n" not in line for line in logged), logged
     assert "Traceback" not in capfd.readouterr().err
@@ -272,7 +284,7 @@ def test_the_deadline_keeps_the_image_reached(client, photo_path, painting_path,
     monkeypatch.setenv("NST_DEADLINE", "2")
     outputs = list(submit(client, photo_path, painting_path, size=64, steps=1000))
     final = outputs[-1]
-    assert final[STATUS].startswith("**Time limit reached**")
+    assert final[STATUS].startswith("Time limit reached")
     assert Image.open(final[PNG]).size == (64, 48)
 
 
@@ -339,7 +351,7 @@ def test_the_time_estimate_grows_with_the_work(monkeypatch):
         return estimate.estimate_seconds(nst.Settings(size=size, steps=steps))
 
     assert seconds(256, 100) < seconds(512, 100) < seconds(512, 400)
-    assert "Runs stop after" in estimate.estimate_text("vgg19", 1024, 1000, True)
+    assert "Runs stop after" in size_offer("vgg19", 1024, 1000, True).estimate
 
 
 def test_the_estimate_learns_this_servers_pace_and_the_time_left_stays_steady(
@@ -347,12 +359,12 @@ def test_the_estimate_learns_this_servers_pace_and_the_time_left_stays_steady(
 ):
     monkeypatch.setattr(estimate, "PACE", pace.Pace())  # a server that has finished no run yet
     monkeypatch.setattr(web.run.stream, "UPDATE_SECONDS", 0.0)  # every step's status
-    assert "measured on a 2-core CPU" in estimate.estimate_text("vgg19", 192, 30, True)
+    assert "measured on a 2-core CPU" in size_offer("vgg19", 192, 30, True).estimate
     started = time.monotonic()
     outputs = list(submit(client, photo_path, painting_path, size=192, steps=30))
     waited = time.monotonic() - started
-    assert outputs[-1][STATUS].startswith("**Done**")
-    assert "judging by this server's last run" in estimate.estimate_text("vgg19", 192, 30, True)
+    assert outputs[-1][STATUS].startswith("Done")
+    assert "judging by this server's last run" in size_offer("vgg19", 192, 30, True).estimate
     # For a square photo, a third more pixels than this 4:3 one: about what the visitor waited, or a bit more.
     assert 0.8 * waited < estimate.estimate_seconds(nst.Settings(size=192, steps=30)) < 2 * waited
 
@@ -372,7 +384,12 @@ def test_a_mask_keeps_the_black_half_and_a_second_painting_paints_it(client, pho
         job = client.submit(content=handle_file(str(photo_path)), style=handle_file(str(painting_path)), size=64,
                             steps=40, multiscale=False, api_name="/stylize", **files)
         final = job.result()
-        assert final[STATUS].startswith("**Done**"), final[STATUS]
+        assert final[STATUS].startswith("Done"), final[STATUS]
+        # The chart leaves out what is rounding beside the total (a masked run's first palette loss is about
+        # 1e-10), which would stretch its log axis by ten decades.
+        rows = final[LOSSES]["data"]
+        totals = {step: loss for step, term, loss in rows if term == "total"}
+        assert all(loss is None or loss > totals[step] - 6 for step, _, loss in rows), rows[:10]
         change = np.abs(np.asarray(Image.open(final[PNG]).convert("RGB"), dtype=float) - photo).mean(axis=2)
         return change[:, :32].mean(), change[:, 32:].mean()
 

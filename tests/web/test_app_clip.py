@@ -6,6 +6,7 @@ import json
 import logging
 import pickle
 import re
+import time
 from pathlib import Path
 
 import httpx
@@ -22,13 +23,15 @@ import web.run.buttons
 import web.run.clip
 import web.run.stream
 from nst.io.clip_reader import open_clip, read_recipe_tag
+from web.costs.offers import caps_text
+from web.costs.pace import Pace
 from web.form.history import History
 from web.page_update import UNCHANGED
-from web.run.record import RunRecord
+from web.run.record import LOSS_COLORS, RunRecord
 from web.run.stops import PRESSES
 from web.run_files import session_folder
 
-from ..app_server import HISTORY, IMAGE, STATUS, VIDEO, submit, wait_until
+from ..app_server import HISTORY, IMAGE, LOSSES, STATUS, VIDEO, submit, wait_until
 from ..factories import make_clip, make_painting, make_pan, make_photo
 from ..visitors import file_data, fn_index, upload
 
@@ -53,10 +56,10 @@ def test_a_clip_comes_back_as_an_mp4_with_every_frame_its_rate_and_its_sound(
     monkeypatch.setattr(web.run.stream, "UPDATE_SECONDS", 0.0)
     outputs = list(submit_clip(client, clip_path, painting_path, size=64, steps=10))
     final = outputs[-1]
-    assert final[STATUS].startswith("**Done** · 5 frames"), final[STATUS]
+    assert final[STATUS].startswith("Done · 5 frames"), final[STATUS]
     streamed = [output for output in outputs[:-1] if output[IMAGE]]
-    assert any("**Frame 1 of 5**" in output[STATUS] for output in streamed)
-    assert any("**Frame 5 of 5**" in output[STATUS] and "left" in output[STATUS] for output in streamed)
+    assert any("Frame 1 of 5" in output[STATUS] for output in streamed)
+    assert any("Frame 5 of 5" in output[STATUS] and "left" in output[STATUS] for output in streamed)
     assert all(Image.open(output[IMAGE]).size == (64, 43) for output in streamed)
     assert not any(isinstance(output[VIDEO], str) for output in outputs[:-1]), "the clip comes at the end"
     video = final[VIDEO]
@@ -70,7 +73,7 @@ def test_a_clip_comes_back_as_an_mp4_with_every_frame_its_rate_and_its_sound(
 def test_the_clip_is_restyled_at_most_the_pages_clip_size(client, clip_path, painting_path, monkeypatch):
     monkeypatch.setenv("NST_CLIP_SIDE", "48")
     final = submit_clip(client, clip_path, painting_path, size=512, steps=10).result()
-    assert final[STATUS].startswith("**Done**"), final[STATUS]
+    assert final[STATUS].startswith("Done"), final[STATUS]
     assert (open_clip(final[VIDEO]).width, open_clip(final[VIDEO]).height) == (48, 32)
 
 
@@ -88,19 +91,19 @@ def test_a_clip_the_page_cannot_use_is_refused_with_its_reason_and_the_next_run_
             with pytest.raises(AppError, match=reason):
                 job.result()
             (update,) = job.outputs()
-            assert re.match(rf"\*\*Cannot start\*\*: .*{reason}", update[STATUS]) and update[VIDEO] is None
+            assert re.match(rf"Cannot start: .*{reason}", update[STATUS]) and update[VIDEO] is None
     logged = [record.getMessage() for record in caplog.records if record.name == "nst.web"]
     assert len(logged) == len(mistakes) and all("\n" not in line for line in logged), logged
     monkeypatch.delenv("NST_CLIP_SECONDS")
     final = submit_clip(client, clip_path, painting_path, size=64, steps=10).result()
-    assert final[STATUS].startswith("**Done** · 5 frames"), final[STATUS]
+    assert final[STATUS].startswith("Done · 5 frames"), final[STATUS]
 
 
 def test_stop_mid_clip_leaves_a_playable_clip_of_the_frames_made(client, clip_path, painting_path, monkeypatch):
     monkeypatch.setattr(web.run.stream, "UPDATE_SECONDS", 0.0)
     job = submit_clip(client, clip_path, painting_path, size=64, steps=10)
     for output in job:
-        if "**Frame 3 of 5**" in output[STATUS]:
+        if "Frame 3 of 5" in output[STATUS]:
             break
     PRESSES.stop(client.session_hash, wait=30)  # what the Stop button does; the run ends at its next update
     assert wait_until(lambda: app.ACTIVE_RUNS.count == 0, timeout=30)
@@ -135,22 +138,34 @@ def test_a_clips_arguments_and_updates_survive_the_trip_out_of_the_gpu_worker(tm
     updates = [pickle.loads(pickle.dumps(update)) for update in web.run.clip.compute_clip(*sent)]
     final = updates[-1]
     assert final.status.startswith("**Done** · 5 frames") and final.record.finished
+    # The loss chart shows the last frame's losses, each step it reported once, and says so.
+    chart = final.losses
+    assert chart["label"] == "Losses of frame 5 (log scale)"
+    steps = list(chart["value"]["step"].drop_duplicates())
+    assert steps == sorted(steps) and steps[-1] == final.record.last.total_steps
+    assert len(chart["value"]) == len(steps) * len(LOSS_COLORS)
     assert final.video == str(record.video) and open_clip(final.video).frame_count == 5
     assert len(pickle.dumps(final.record)) < 200_000
 
 
-def clip_caps_shown(url: str, clip: Path | None, size: int) -> str:
-    """What the page shows beside the clip input once `clip` is in (the event the page fires, over HTTP)."""
+def clip_offer_shown(url: str, clip: Path | None, size: int, steps: int = 200) -> list:
+    """What the page shows under the clip input (the caps and, once `clip` is in, its estimate) and its two offer
+    buttons: the event the page fires, over HTTP."""
     payload = file_data(upload(url, clip)[0]) if clip is not None else None
-    body = {"data": [payload, "vgg19", size, 200, True], "fn_index": fn_index(url, "clip_caps")}
+    body = {"data": [payload, "vgg19", size, steps, True], "fn_index": fn_index(url, "show_clip_offer")}
     response = httpx.post(url + "gradio_api/run/predict", json=body, timeout=60)
     response.raise_for_status()
-    return response.json()["data"][0]
+    return response.json()["data"]
+
+
+def clip_caps_shown(url: str, clip: Path | None, size: int, steps: int = 200) -> str:
+    """The text under the clip input once `clip` is in."""
+    return clip_offer_shown(url, clip, size, steps)[0]
 
 
 def seconds_in(text: str) -> float:
-    """The estimate's time, as `web.status.duration` writes it."""
-    number, unit = re.search(r"About (\d+) (s|min) for this clip", text).groups()
+    """The estimate's time, as `web.status.duration` writes it (with tenths)."""
+    number, unit = re.search(r"About ([\d.]+) (s|min) for this clip", text).groups()
     return float(number) * (60 if unit == "min" else 1)
 
 
@@ -158,10 +173,11 @@ def test_a_loaded_clip_shows_about_how_long_it_takes_here_growing_with_its_lengt
     short = make_clip(tmp_path / "short.mp4", 10, fps=10, size=(96, 64))
     long = make_clip(tmp_path / "long.mp4", 40, fps=10, size=(96, 64))
     empty = clip_caps_shown(url, None, 480)
-    assert empty == web.costs.estimate.caps_text() and "About" not in empty
+    assert empty == caps_text(nst.Settings(size=480, steps=200)) and "About" not in empty
     shown = {clip: clip_caps_shown(url, clip, 480) for clip in (short, long)}
     assert shown[short].startswith(empty)
-    assert re.search(r"About \d+ (s|min) for this clip \(10 frames at 480 px\), (judging by|as measured)", shown[short])
+    assert re.search(r"About [\d.]+ (s|min) for this clip \(10 frames at 480 px\), (judging by|as measured)",
+                     shown[short])
     assert "(40 frames at 480 px)" in shown[long]
     assert seconds_in(shown[long]) > seconds_in(shown[short])
     assert seconds_in(clip_caps_shown(url, long, 128)) < seconds_in(shown[long]), "smaller frames take less"
@@ -176,17 +192,17 @@ def test_given_a_photo_and_a_clip_the_run_restyles_the_clip_and_says_so(
         size=64, steps=10, api_name="/stylize",
     )
     outputs = list(job)
-    assert outputs[-1][STATUS].startswith("**Done** · 5 frames") and open_clip(outputs[-1][VIDEO]).frame_count == 5
+    assert outputs[-1][STATUS].startswith("Done · 5 frames") and open_clip(outputs[-1][VIDEO]).frame_count == 5
     statuses = [output[STATUS] for output in outputs]
-    assert statuses[0].startswith("Preparing") and any("**Frame 1 of 5**" in status for status in statuses)
-    assert all(status.endswith("Restyling the clip; the photo above is not used.") for status in statuses), statuses
+    assert statuses[0].startswith("Preparing") and any("Frame 1 of 5 ·" in status for status in statuses)
+    assert all(status.endswith("Restyling the clip; the photo is not used.") for status in statuses), statuses
 
 
 def test_a_finished_clip_goes_in_the_history_as_its_first_frame_captioned_as_a_clip(
     client, clip_path, photo_path, painting_path
 ):
     clip_run = submit_clip(client, clip_path, painting_path, size=64, steps=10, seed=3).result()
-    assert clip_run[STATUS].startswith("**Done** · 5 frames") and "photo above" not in clip_run[STATUS]
+    assert clip_run[STATUS].startswith("Done · 5 frames") and "photo is not used" not in clip_run[STATUS]
     (entry,) = clip_run[HISTORY]
     assert entry["caption"] == "Clip of 5 frames · painting · 64 px · strength 1 · 10 steps · seed 3"
     first_frame = next(open_clip(clip_run[VIDEO]).frames())
@@ -195,3 +211,18 @@ def test_a_finished_clip_goes_in_the_history_as_its_first_frame_captioned_as_a_c
     picture_run = submit(client, photo_path, painting_path, size=64, steps=10, seed=4).result()
     captions = [entry["caption"] for entry in picture_run[HISTORY]]
     assert captions == ["painting · 64 px · strength 1 · 10 steps · seed 4", entry["caption"]]
+
+
+def test_a_finished_clip_teaches_the_clip_estimate_this_servers_pace(
+    url, client, clip_path, painting_path, monkeypatch
+):
+    monkeypatch.setattr(web.costs.estimate, "PACE", Pace())  # a server that has finished no run yet
+    assert "as measured on" in clip_caps_shown(url, clip_path, 64, steps=10)
+    started = time.monotonic()
+    outputs = list(submit_clip(client, clip_path, painting_path, size=64, steps=10))
+    waited = time.monotonic() - started
+    assert outputs[-1][STATUS].startswith("Done · 5 frames"), outputs[-1][STATUS]
+    assert any(output[LOSSES].get("data") for output in outputs), "the chart showed the frames' losses"
+    after = clip_caps_shown(url, clip_path, 64, steps=10)
+    assert "judging by this server's last clip" in after
+    assert 0.5 * waited < seconds_in(after) < 2 * waited, (after, waited)

@@ -8,6 +8,7 @@ import nst
 from web.costs import estimate
 from web.costs.pace import Pace
 from web.costs.time_left import TimeLeft
+from web.form.fit import size_offer
 
 
 @pytest.fixture
@@ -19,7 +20,7 @@ def fresh_server(monkeypatch) -> Pace:
 
 
 def test_before_its_first_run_the_server_says_its_estimate_comes_from_elsewhere(fresh_server):
-    text = estimate.estimate_text("vgg19", 512, 26, True)
+    text = size_offer("vgg19", 512, 26, True).estimate
     assert text.startswith("About ") and "measured on a 2-core CPU" in text
 
 
@@ -30,10 +31,11 @@ def test_the_estimate_follows_the_runs_this_server_finishes(fresh_server):
     assert units < estimate.megapixel_steps(settings), "a 4:3 photo is less work than a square one"
     estimate.learn_from_run(settings, photo, estimate.SETUP_SECONDS + 10 * units)  # 10 s a unit
     assert fresh_server.seconds_per_unit("vgg19") == pytest.approx(10)
-    assert "judging by this server's last run" in estimate.estimate_text("vgg19", 512, 26, True)
+    assert "judging by this server's last run" in size_offer("vgg19", 512, 26, True).estimate
     estimate.learn_from_run(settings, photo, estimate.SETUP_SECONDS + 20 * units)  # the machine got busy
     assert fresh_server.seconds_per_unit("vgg19") == pytest.approx(15), "half way to the newest run"
     assert fresh_server.seconds_per_unit("squeezenet") is None, "each network has a pace of its own"
+    assert fresh_server.seconds_per_unit("vgg19", "clip") is None, "and a clip's is its own"
     square = estimate.megapixel_steps(settings)
     assert estimate.estimate_seconds(settings) == pytest.approx(estimate.SETUP_SECONDS + 15 * square)
 

@@ -55,6 +55,7 @@ def test_a_handler_keeps_its_signature_name_and_streaming():
         return PageUpdate(status="Stopped")
 
     assert as_values(stop, ("status", "result"))() == ("Stopped", gr.skip())
+    assert as_values(stop, ("status",))() == "Stopped", "one output's value is the value, not a tuple of one"
 
 
 def test_closing_the_stream_closes_the_handlers_run():
@@ -68,6 +69,6 @@ def test_closing_the_stream_closes_the_handlers_run():
             closed.append(True)
 
     stream = as_values(run, ("status",))()
-    assert next(stream) == ("Step",)
+    assert next(stream) == "Step"
     stream.close()
     assert closed == [True]

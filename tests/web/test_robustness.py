@@ -119,7 +119,7 @@ def test_bad_files_get_a_clear_message_and_the_server_keeps_serving(client, tmp_
         assert time.monotonic() - started < 30, name
     assert not wrong, wrong
     final = submit(client, photo_path, painting_path, **SMALL).result(timeout=120)
-    assert final[STATUS].startswith("**Done**") and Image.open(final[PNG]).size == (64, 48)
+    assert final[STATUS].startswith("Done") and Image.open(final[PNG]).size == (64, 48)
 
 
 # --- A crowd -----------------------------------------------------------------
@@ -195,7 +195,7 @@ def test_eight_clients_at_once_are_served_or_told_the_queue_is_full(photo_path, 
             served = [outcome for outcome in outcomes if isinstance(outcome, tuple)]
             refused = [outcome for outcome in outcomes if isinstance(outcome, Exception)]
             for outcome in served:
-                assert outcome[STATUS].startswith("**Done**") and Image.open(outcome[PNG]).size == (64, 48)
+                assert outcome[STATUS].startswith("Done") and Image.open(outcome[PNG]).size == (64, 48)
             for error in refused:
                 assert "Queue is full" in str(error), repr(error)
             assert len(served) == 2 and len(refused) == 6
@@ -206,7 +206,7 @@ def test_eight_clients_at_once_are_served_or_told_the_queue_is_full(photo_path, 
             assert rss.peak < PEAK_RSS_BYTES
 
             after = submit(clients[0], photo_path, painting_path, **SMALL).result(timeout=120)
-            assert after[STATUS].startswith("**Done**")
+            assert after[STATUS].startswith("Done")
         finally:
             computing.cancel()
             for client in everyone:
@@ -230,7 +230,7 @@ def assert_worker_freed(label: str, seconds: float, waiting) -> None:
     """The queued job started promptly and finished, nothing computes any more, and the CPU idles."""
     print(f"\n[robustness] {label}: the queued job started {seconds:.2f} s later")
     assert seconds < HANDOVER_SECONDS
-    assert waiting.result(timeout=120)[STATUS].startswith("**Done**")
+    assert waiting.result(timeout=120)[STATUS].startswith("Done")
     assert wait_until(lambda: app.ACTIVE_RUNS.count == 0, timeout=20)
     assert_idle(f"after {label}")
 
@@ -271,7 +271,7 @@ def test_a_client_that_hangs_up_frees_the_worker_for_the_next_job_and_the_cpu(ur
 def test_a_diverging_run_keeps_the_last_good_image_and_says_why(client, photo_path, painting_path, settings,
                                                                 diverges_at):
     final = submit(client, photo_path, painting_path, **{**SMALL, **settings}).result(timeout=120)
-    assert final[STATUS].startswith("**Stopped early**"), final[STATUS]
+    assert final[STATUS].startswith("Stopped early"), final[STATUS]
     assert f"diverged at step {diverges_at}" in final[STATUS] and "Lower the learning rate" in final[STATUS]
     image = rgb(final[IMAGE])
     assert image.shape == (48, 64, 3)

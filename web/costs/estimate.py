@@ -2,13 +2,13 @@
 
 The work of a run is counted in megapixel-steps weighted by stage cost
 (`megapixel_steps`); `web.costs.pace` learns this server's seconds per unit from
-the runs it finishes. Before its first run of a network the page uses the
-project's measurements on a 2-core CPU, and says so.
+the runs it finishes, a picture's and a clip's. Before its first run of a
+network the page uses the project's measurements (on a 2-core CPU, or on a GPU
+an H200's), and says so. What the page offers from these estimates is
+`web.costs.offers`.
 """
 
 from __future__ import annotations
-
-from typing import Any
 
 import nst
 from nst.io.clip_reader import Clip
@@ -16,9 +16,6 @@ from nst.networks.device import resolve_compute
 from nst.plan.cost import plan_work
 from nst.plan.schedule import plan_stages
 
-from .. import limits
-from ..form.uploads import open_clip_upload
-from ..status import duration
 from .clip_cost import clip_work
 from .pace import PACE
 
@@ -38,7 +35,9 @@ SECONDS_PER_MEGAPIXEL_STEP = {
 }
 # The run's set-up: pictures read, the palette fitted, the first scale's style targets.
 SETUP_SECONDS = 1.5
-PRECISION = resolve_compute().precision
+COMPUTE = resolve_compute()
+PRECISION = COMPUTE.precision
+ON_GPU = COMPUTE.device.type == "cuda"
 
 
 def megapixel_steps(settings: nst.Settings, photo_size: tuple[int, int] | None = None) -> float:
@@ -50,13 +49,24 @@ def megapixel_steps(settings: nst.Settings, photo_size: tuple[int, int] | None =
 
 
 def prior_seconds_per_unit(backbone: str) -> float:
-    """The pace measured on a 2-core CPU, for a server that has not finished a run yet."""
+    """The pace measured before this server has finished a run: on a GPU an H200's, else a 2-core CPU's."""
+    if ON_GPU:
+        # Imported here: web.costs.gpu_time builds on this module's `megapixel_steps`.
+        from .gpu_time import SECONDS_PER_MEGAPIXEL_STEP as GPU_SECONDS_PER_MEGAPIXEL_STEP
+
+        return GPU_SECONDS_PER_MEGAPIXEL_STEP[backbone]
     return SECONDS_PER_MEGAPIXEL_STEP.get((backbone, PRECISION), SECONDS_PER_MEGAPIXEL_STEP[backbone, "fp32"])
 
 
 def seconds_per_unit(backbone: str) -> float:
-    """This server's pace for `backbone`: learned from its runs, else the prior."""
+    """This server's pace for a picture of `backbone`: learned from its runs, else the prior."""
     return PACE.seconds_per_unit(backbone) or prior_seconds_per_unit(backbone)
+
+
+def clip_seconds_per_unit(backbone: str) -> float:
+    """This server's pace for a clip of `backbone`: learned from its clips, else from its pictures, else the
+    prior."""
+    return PACE.seconds_per_unit(backbone, "clip") or seconds_per_unit(backbone)
 
 
 def estimate_seconds(settings: nst.Settings) -> float:
@@ -68,7 +78,7 @@ def estimate_clip_seconds(settings: nst.Settings, clip: Clip) -> float:
     """About how long restyling `clip` takes here: every frame's steps at this server's pace, its flows and
     encoding."""
     work = clip_work(settings, clip)
-    return SETUP_SECONDS + work.megapixel_steps * seconds_per_unit(settings.backbone) + work.frame_seconds
+    return SETUP_SECONDS + work.megapixel_steps * clip_seconds_per_unit(settings.backbone) + work.frame_seconds
 
 
 def learn_from_run(settings: nst.Settings, photo_size: tuple[int, int], seconds: float) -> None:
@@ -76,65 +86,29 @@ def learn_from_run(settings: nst.Settings, photo_size: tuple[int, int], seconds:
     PACE.learn(settings.backbone, megapixel_steps(settings, photo_size), seconds, SETUP_SECONDS)
 
 
+def learn_from_clip(settings: nst.Settings, clip: Clip, seconds: float) -> None:
+    """A run over every frame of `clip` completed in `seconds`: this server's pace for clips."""
+    work = clip_work(settings, clip)
+    PACE.learn(settings.backbone, work.megapixel_steps, seconds, SETUP_SECONDS + work.frame_seconds, kind="clip")
+
+
 def estimate_settings(backbone: str, size: float, steps: float, multiscale: bool) -> nst.Settings | None:
     """The settings an estimate is for, from the widgets it follows; None while they are not valid."""
     try:
         automatic = None if multiscale else False  # the page's box on: coarse to fine where it pays
         return nst.Settings(backbone=backbone, size=int(size), steps=int(steps), multiscale=automatic)
-    except nst.SettingsError:
+    except (nst.SettingsError, TypeError, ValueError):
         return None
 
 
-def pace_basis(backbone: str) -> str:
-    """What an estimate is based on: this server's own runs, or the measurements it starts from."""
-    runs = PACE.runs(backbone)
+def pace_basis(backbone: str, kind: str = "picture") -> str:
+    """What an estimate (of a picture, or of a clip: `kind`) is based on: this server's own runs, or the
+    measurements it starts from."""
+    runs = PACE.runs(backbone, kind)
     if runs:
-        return f"judging by this server's {'last run' if runs == 1 else 'recent runs'}"
-    return "as measured on a 2-core CPU; this server's own runs will refine it"
-
-
-def estimate_text(backbone: str, size: float, steps: float, multiscale: bool) -> str:
-    """The line under the steps slider: about how long, on what that is based, and whether the time limit cuts it."""
-    settings = estimate_settings(backbone, size, steps, multiscale)
-    if settings is None:
-        return ""
-    seconds = estimate_seconds(settings)
-    text = f"About {duration(seconds)} for a square photo, {pace_basis(backbone)}."
-    limit = limits.deadline()
-    if seconds > limit:
-        text += f" Runs stop after {duration(limit)} here, keeping the image reached."
-    return text
-
-
-def caps_text() -> str:
-    """The clip caps as the page shows them beside the clip input."""
-    return (
-        f"Clips up to **{limits.clip_seconds():g} s**, restyled at most **{limits.clip_side()} px** on the long side "
-        f"(the output size, when smaller); frames up to {limits.clip_pixels() / 1_000_000:.1f} megapixels."
-    )
-
-
-def clip_caps(payload: dict[str, Any] | None, backbone: str, size: float, steps: float, multiscale: bool) -> str:
-    """The caps beside the clip input and, once a clip is in, about how long it takes here at the chosen size.
-
-    Worded as the picture's estimate (`estimate_text`) and from the same
-    learned pace; a clip the page refuses gets no estimate (the status says
-    why, see `web.form.uploads.check_clip_upload`).
-    """
-    settings = estimate_settings(backbone, size, steps, multiscale)
-    try:
-        clip = open_clip_upload(payload)
-    except nst.NSTError:
-        clip = None
-    if clip is None or settings is None:
-        return caps_text()
-    settings = settings.replace(size=limits.clip_size(settings.size))
-    seconds = estimate_clip_seconds(settings, clip)
-    text = (
-        f"{caps_text()}\n\nAbout {duration(seconds)} for this clip ({clip.frame_count} frames at {settings.size} px), "
-        f"{pace_basis(backbone)}."
-    )
-    limit = limits.deadline()
-    if seconds > limit:
-        text += f" Runs stop after {duration(limit)} here, keeping the frames made."
-    return text
+        noun = "clip" if kind == "clip" else "run"
+        return f"judging by this server's {f'last {noun}' if runs == 1 else f'recent {noun}s'}"
+    if kind == "clip" and PACE.runs(backbone):
+        return "judging by this server's runs of pictures"
+    where = "an H200 GPU" if ON_GPU else "a 2-core CPU"
+    return f"as measured on {where}; this server's own runs will refine it"

@@ -8,6 +8,10 @@ run took, half way, so the estimate follows a machine that becomes busier or
 quieter within a couple of runs. What a visitor waits is measured, from the
 moment the run's handler starts to its last picture: loading the network and
 the pictures, streaming, the downloads.
+
+Pictures and clips keep a pace each (`kind`): a clip's run also finds motion
+and encodes video, which the clip's cost prices only roughly, so its pace
+absorbs that error without skewing a picture's estimate.
 """
 
 from __future__ import annotations
@@ -25,28 +29,30 @@ class Pace:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._seconds_per_unit: dict[str, float] = {}
-        self._runs: dict[str, int] = {}
+        self._seconds_per_unit: dict[tuple[str, str], float] = {}
+        self._runs: dict[tuple[str, str], int] = {}
 
-    def learn(self, backbone: str, units: float, seconds: float, setup: float) -> None:
-        """A run of `units` of work finished in `seconds`, `setup` of which any run costs."""
+    def learn(self, backbone: str, units: float, seconds: float, setup: float, kind: str = "picture") -> None:
+        """A run (of a picture, or of a clip: `kind`) of `units` of work finished in `seconds`, `setup` of which it
+        costs besides its steps."""
         measured = max(seconds - setup, 0.0) / max(units, MIN_UNITS)
+        key = (kind, backbone)
         with self._lock:
-            known = self._seconds_per_unit.get(backbone)
-            self._seconds_per_unit[backbone] = (
+            known = self._seconds_per_unit.get(key)
+            self._seconds_per_unit[key] = (
                 measured if known is None else NEWEST_WEIGHT * measured + (1 - NEWEST_WEIGHT) * known
             )
-            self._runs[backbone] = self._runs.get(backbone, 0) + 1
+            self._runs[key] = self._runs.get(key, 0) + 1
 
-    def seconds_per_unit(self, backbone: str) -> float | None:
-        """The learned pace; None before this server has finished a run of `backbone`."""
+    def seconds_per_unit(self, backbone: str, kind: str = "picture") -> float | None:
+        """The learned pace; None before this server has finished a run of `backbone` of this `kind`."""
         with self._lock:
-            return self._seconds_per_unit.get(backbone)
+            return self._seconds_per_unit.get((kind, backbone))
 
-    def runs(self, backbone: str) -> int:
-        """How many finished runs of `backbone` the pace comes from."""
+    def runs(self, backbone: str, kind: str = "picture") -> int:
+        """How many finished runs of `backbone` of this `kind` the pace comes from."""
         with self._lock:
-            return self._runs.get(backbone, 0)
+            return self._runs.get((kind, backbone), 0)
 
 
 PACE = Pace()

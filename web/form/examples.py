@@ -32,6 +32,8 @@ NAMES = {
 }
 PHOTOS = [EXAMPLES / name for name in NAMES if name.startswith("content_")]
 PAINTINGS = [EXAMPLES / name for name in NAMES if name.startswith("style_")]
+# In the slots as the page opens, so that one press of Stylize shows what the page does.
+OPENING_PHOTO, OPENING_PAINTING = PHOTOS[0], PAINTINGS[0]
 
 # Runs in the browser as the page opens: Gradio's example thumbnails have no text of their own, so each
 # gets its picture's name as alternative text, as the tooltip and as what a screen reader says. Thumbnails

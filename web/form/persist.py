@@ -11,6 +11,7 @@ from typing import Any
 import gradio as gr
 
 from ..page_update import PAINTING_SLOTS, UNCHANGED, PageUpdate
+from .examples import OPENING_PAINTING, OPENING_PHOTO
 from .fields import FORM_FIELDS, checked_form, widget_values
 from .link import read_link
 
@@ -29,15 +30,19 @@ def restore_on_load(saved: object, request: gr.Request) -> PageUpdate:
     """Fill the page as it opens: from a shared link if it came from one, else from the browser's copy.
 
     The widgets, and from a link the photo and the paintings it names; what
-    there is nothing for is left as it is.
+    there is nothing for is left as it is. A page whose link names no picture
+    opens with an example photo and painting in place.
     """
+    opening = PageUpdate(photo=str(OPENING_PHOTO), painting=str(OPENING_PAINTING))
     linked = read_link(request.query_params)
     if linked is not None:
         form, photo, paintings = linked
+        if photo is None and not any(paintings):
+            return opening.replace(form=widget_values(form))
         slots = [UNCHANGED if path is None else str(path) for path in (photo, *paintings)]
         pictures = dict(zip(("photo", *PAINTING_SLOTS), slots, strict=True))
         return PageUpdate(form=widget_values(form), **pictures)
     form = checked_form(saved)
     if form is None:
-        return PageUpdate()
-    return PageUpdate(form=widget_values(form))
+        return opening
+    return opening.replace(form=widget_values(form))

@@ -29,7 +29,8 @@ SLOTS = len(PAINTING_SLOTS)
 
 def reuse_settings(file: str | None) -> PageUpdate:
     """Fill the page from the recipe in `file`: the widgets, the photo and the paintings, and empty the drop zone
-    so that the same file can be dropped again."""
+    so that the same file can be dropped again. The status says what was reused and what was not (and a toast,
+    where the visitor dropped the file)."""
     if file is None:
         return PageUpdate()
     try:
@@ -37,7 +38,7 @@ def reuse_settings(file: str | None) -> PageUpdate:
         settings = settings_from_recipe(recipe)
     except nst.NSTError as error:
         gr.Warning(str(error), duration=15, title="No settings in this file")
-        return PageUpdate(recipe=None)
+        return PageUpdate(recipe=None, status=f"**No settings in this file**: {error}")
     notes: list[str] = []
     settings = within_page_limits(settings, notes)
     preset, differing = matching_preset(settings)
@@ -48,9 +49,10 @@ def reuse_settings(file: str | None) -> PageUpdate:
     inputs = recipe.get("inputs") if isinstance(recipe.get("inputs"), dict) else {}
     slots = pictures(inputs, notes)
     form = form_values(settings, preset, settings.style_blend[:SLOTS])
-    gr.Info(" ".join([f"Settings from {Path(file).name} are in the controls.", *notes]), duration=15,
-            title="Settings reused")
-    return PageUpdate(form=widget_values(form), **slots, recipe=None)
+    said = " ".join([f"Settings from {Path(file).name} are in the controls.", *notes])
+    gr.Info(said, duration=15, title="Settings reused")
+    status = f"**Settings reused**: {said} Press **Stylize** to run them."
+    return PageUpdate(form=widget_values(form), **slots, recipe=None, status=status)
 
 
 def within_page_limits(settings: nst.Settings, notes: list[str]) -> nst.Settings:

@@ -17,7 +17,8 @@ from nst.io.clip_reader import Clip, open_clip
 
 from .. import limits
 from ..page_update import PageUpdate
-from ..refusals import log_refusal, refused_text
+from ..refusals import is_refusal, log_refusal, refused_text
+from ..status import READY
 
 
 def upload_path(payload: dict[str, Any] | None) -> str | None:
@@ -75,14 +76,15 @@ def thumbnail(image: Image.Image, long_side: int) -> Image.Image:
     return small
 
 
-def check_upload(payload: dict[str, Any] | None, slot: str) -> PageUpdate:
-    """An upload as it arrives: refused at once if the run could not use it, rather than at Stylize.
+def check_upload(payload: dict[str, Any] | None, status: str | None, slot: str) -> PageUpdate:
+    """A picture as it arrives (an upload, an example, a restored one): refused at once if the run could not use
+    it, rather than at Stylize.
 
     A refused file leaves its `slot` (the photo's or a painting's, by its
     `PageUpdate` field; a file that is not an image would show as a broken
     frame there), the status says why, and an earlier run's result goes too:
-    it would look like the result of the new picture. A good upload changes
-    nothing.
+    it would look like the result of the new picture. A good one clears a
+    refusal from the `status` (it is answered) and changes nothing else.
     """
     path = upload_path(payload)
     if path is None:
@@ -94,7 +96,12 @@ def check_upload(payload: dict[str, Any] | None, slot: str) -> PageUpdate:
         log_refusal(title, error)
         refused = PageUpdate(status=refused_text(title, error), result=None, comparison=None, png=None, animation=None)
         return refused.replace(**{slot: None})
-    return PageUpdate()
+    return answered(status)
+
+
+def answered(status: str | None) -> PageUpdate:
+    """A good picture or clip has arrived: a refusal in the `status` gives way to what to do next."""
+    return PageUpdate(status=READY) if is_refusal(status) else PageUpdate()
 
 
 def open_clip_upload(payload: dict[str, Any] | None) -> Clip | None:
@@ -105,13 +112,14 @@ def open_clip_upload(payload: dict[str, Any] | None) -> Clip | None:
     return open_clip(path, max_pixels=limits.clip_pixels(), max_seconds=limits.clip_seconds())
 
 
-def check_clip_upload(payload: dict[str, Any] | None) -> PageUpdate:
+def check_clip_upload(payload: dict[str, Any] | None, status: str | None) -> PageUpdate:
     """A clip as it arrives: refused at once if the run could not use it, as `check_upload` does for a picture.
 
-    A refused clip leaves its slot, and the results of an earlier run go; a good one changes nothing.
+    A refused clip leaves its slot, and the results of an earlier run go; a
+    good one clears a refusal from the `status` and changes nothing else.
     """
     try:
-        open_clip_upload(payload)
+        clip = open_clip_upload(payload)
     except nst.NSTError as error:
         title = "Cannot use this clip"
         log_refusal(title, error)
@@ -119,4 +127,4 @@ def check_clip_upload(payload: dict[str, Any] | None) -> PageUpdate:
             clip=None, status=refused_text(title, error), result=None, comparison=None, png=None, animation=None,
             video=None,
         )
-    return PageUpdate()
+    return PageUpdate() if clip is None else answered(status)

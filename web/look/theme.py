@@ -26,8 +26,11 @@ CSS = """
 #status p { margin: 0; }
 /* A refusal's reason is the status text itself (web/refusals.py): Gradio's "Error" badge would cover it. */
 #status [data-testid="status-tracker"] .error, #status [data-testid="status-tracker"] .clear-status { display: none; }
-#estimate, #link-note { background: var(--block-background-fill); }
-#estimate p, #link-note p { margin: 0; font-size: var(--text-sm); color: var(--body-text-color-subdued); }
+#estimate, #link-note, #clip-caps { background: var(--block-background-fill); }
+#estimate p, #link-note p, #clip-caps p { margin: 0; font-size: var(--text-sm); color: var(--body-text-color-subdued); }
+#clip-caps p + p { margin-top: 0.4rem; }
+/* The video's toolbar floats over its top right: its label goes above the video, and stops short of the toolbar. */
+#clip > label[data-testid="block-label"] { position: static; max-width: calc(100% - 5.5rem); }
 #result button:has(> .image-frame), #result .image-frame { width: 100%; }
 #result .image-frame img { width: 100%; height: auto; max-height: 70vh; object-fit: contain; }
 .download .empty, #comparison .empty { min-height: 4rem !important; height: 4rem; }

@@ -22,7 +22,7 @@ import nst
 from nst.presets import DEFAULT_PRESET
 from nst.recipe import make_recipe
 
-from ..costs.estimate import learn_from_run
+from ..costs.estimate import learn_from_clip, learn_from_run
 from ..form.fields import DEFAULT, FORM_FIELDS, blend_weights, build_settings, format_weights
 from ..form.history import History
 from ..form.uploads import (
@@ -35,7 +35,7 @@ from ..form.uploads import (
     upload_path,
 )
 from ..limits import clip_size, deadline
-from ..page_update import UNCHANGED, PageUpdate
+from ..page_update import PAINTING_SLOTS, UNCHANGED, PageUpdate
 from ..refusals import refusal, refused_text
 from ..run_files import new_run_folder, session_folder
 from ..status import caption, status_preparing
@@ -46,8 +46,11 @@ from .record import RunRecord, discard_record
 from .stops import PRESSES
 from .zerogpu import fit_to_gpu
 
-# Said under every status of a clip's run when a photo was given too: the run takes the clip.
-PHOTO_NOT_USED = "\n\nRestyling the clip; the photo above is not used."
+# Said under every status of a clip's run when a photo was given too: the run takes the clip. Where the
+# photo is depends on the screen's width, so the text does not say.
+PHOTO_NOT_USED = "\n\nRestyling the clip; the photo is not used."
+# The files a run is given, by their slots' `PageUpdate` fields, in the order of `stylize`'s parameters.
+GIVEN_SLOTS = ("photo", *PAINTING_SLOTS, "mask_painting", "clip")
 # Stop answers once the run has ended, at its next update: about a second, or one step of a large
 # picture on a slow CPU. Past this it answers anyway, with where the run had got to.
 STOP_WAIT_SECONDS = 30.0
@@ -154,6 +157,8 @@ def stylize(
             ),
             form={**form, "seed": settings.seed, "randomize_seed": False},
             caption=caption(settings, painting_names(paintings)),
+            pictures=dict(zip(GIVEN_SLOTS, map(upload_path, (content, *paintings, mask_style, clip)), strict=True)),
+            brushed=mask_image is not None,
         )
         note = PHOTO_NOT_USED if source is not None and upload_path(content) is not None else ""
         # The loss chart is left as it is until this run's first losses (see `refused`).
@@ -180,8 +185,12 @@ def stylize(
                     return  # the Stop handler has handed over what the run reached
                 newest = shown.record
                 if newest.video is not None:
-                    # A clip's run is not the pace of a picture's; it goes in the history once its MP4 is written.
-                    gallery = remember_clip(newest, history) if isinstance(shown.video, str) else UNCHANGED
+                    # A clip's run goes in the history once its MP4 is written, and its pace is a clip's.
+                    ended = isinstance(shown.video, str)
+                    if ended and newest.finished and 0 < newest.clip_frames == newest.frames_written:
+                        every_frame = dataclasses.replace(source, frame_count=newest.frames_written)
+                        learn_from_clip(settings, every_frame, time.monotonic() - started)
+                    gallery = remember_clip(newest, history) if ended else UNCHANGED
                     if note and isinstance(shown.status, str):
                         shown = shown.replace(status=shown.status + note)
                     yield shown.replace(gallery=gallery, history=history)

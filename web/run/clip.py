@@ -38,13 +38,13 @@ VIDEO_NAME = "stylized.mp4"
 
 
 def clip_update(record: RunRecord, status: str, video: str | None = None) -> PageUpdate:
-    """One streamed update of a clip's run: its newest frame and status; the MP4 when it has ended."""
+    """One streamed update of a clip's run: its newest frame, status and the current frame's losses; the MP4 when
+    it has ended."""
     image = str(record.frames[-1]) if record.frames else None
+    shown = PageUpdate(result=image, status=status, losses=record.chart(), record=record)
     if video is None:
-        return PageUpdate(result=image, status=status, record=record)
-    return PageUpdate(
-        result=image, status=status, comparison=None, png=None, animation=None, video=video, record=record
-    )
+        return shown
+    return shown.replace(comparison=None, png=None, animation=None, video=video)
 
 
 @gpu
@@ -70,9 +70,9 @@ def compute_clip(
 
     def note(progress: ClipProgress) -> None:
         record.frames_written, record.clip_frames = progress.frames_written, progress.frames
+        record.add_clip_step(progress.frame, progress.run)
 
     def show(progress: ClipProgress) -> PageUpdate:
-        record.last = progress.run
         record.add_frame(progress.run)
         elapsed = time.monotonic() - started
         if progress.done:
@@ -117,5 +117,6 @@ def remember_clip(record: RunRecord, history: History) -> list[tuple[str, str]] 
     record.in_history = True
     poster = record.folder / "first-frame.png"
     save_png(open_clip(record.video).first_picture(), poster, record.recipe)
-    history.add(poster, record.form, f"Clip of {record.frames_written} frames · {record.caption}")
+    caption = f"Clip of {record.frames_written} frames · {record.caption}"
+    history.add(poster, record.form, caption, record.pictures, record.brushed)
     return history.gallery()

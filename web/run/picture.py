@@ -35,11 +35,11 @@ def picture_update(record: RunRecord, status: str, *, finished: bool = False) ->
     beside the full-size PNG in the downloads.
     """
     if not finished:
-        return PageUpdate(result=str(record.frames[-1]), status=status, losses=record.plot(), record=record)
+        return PageUpdate(result=str(record.frames[-1]), status=status, losses=record.chart(), record=record)
     record.finished = True
     png, animation = record.downloads()
     return PageUpdate(
-        result=record.shown(), status=status, losses=record.plot(), comparison=record.before_after(), png=png,
+        result=record.shown(), status=status, losses=record.chart(), comparison=record.before_after(), png=png,
         animation=animation, record=record,
     )
 
@@ -103,5 +103,6 @@ def remember(record: RunRecord, history: History) -> list[tuple[str, str]]:
     files = record.downloads()
     if files is not None and not record.in_history:
         record.in_history = True
-        history.add(files[0], record.form, steps_done(record.caption, record.last.step, record.last.total_steps))
+        caption = steps_done(record.caption, record.last.step, record.last.total_steps)
+        history.add(files[0], record.form, caption, record.pictures, record.brushed)
     return history.gallery()

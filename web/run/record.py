@@ -18,6 +18,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
+import gradio as gr
 import numpy as np
 import pandas as pd
 from PIL import Image
@@ -27,12 +28,17 @@ from nst.io.animation import save_animation
 from nst.recipe import save_png
 
 from ..look.display import display_array, for_display, larger_than_shown
+from ..page_update import UNCHANGED, Unchanged
 
 # The animation keeps at most this many frames (evenly thinned), so a run's files stay bounded.
 MAX_FRAMES = 60
 # Frames this recent are never deleted by thinning: the page may not have fetched them yet.
 RECENT_FRAMES = 3
 LOSS_COLORS = {"total": "#6d28d9", "content": "#0ea5e9", "style": "#db2777", "palette": "#10b981", "tv": "#f59e0b"}
+LOSS_LABEL = "Losses (log scale)"
+# A term this far below the total is rounding, not a loss (a masked run's palette term starts at about 1e-10):
+# drawn, it would stretch the chart's log axis by ten decades and flatten every curve.
+NEGLIGIBLE = 1e-6
 
 
 @dataclasses.dataclass
@@ -42,7 +48,8 @@ class RunRecord:
     Stop ends the generator, so whatever it reached must be retrievable
     without it: the stop handler turns this record into the downloads. The
     record also knows what made the run: the recipe every PNG it writes
-    carries, and the page's settings and caption its history entry gets.
+    carries, and the page's settings, caption and given files (`pictures`,
+    by slot, and whether it was `brushed`) its history entry gets.
     """
 
     folder: Path
@@ -50,6 +57,8 @@ class RunRecord:
     recipe: dict[str, Any]
     form: dict[str, Any] = dataclasses.field(default_factory=dict)
     caption: str = ""
+    pictures: dict[str, str | None] = dataclasses.field(default_factory=dict)
+    brushed: bool = False
     last: nst.Progress | None = None
     frames: list[Path] = dataclasses.field(default_factory=list)
     framed_step: int = -1
@@ -61,15 +70,18 @@ class RunRecord:
     video: Path | None = None
     frames_written: int = 0
     clip_frames: int = 0
+    losses_frame: int = -1
     shown_count: int = 0
     lock: threading.Lock = dataclasses.field(default_factory=threading.Lock)
 
     @classmethod
     def start(cls, folder: Path, content: Image.Image, seed: int | None, recipe: dict[str, Any],
-              form: dict[str, Any] | None = None, caption: str = "") -> RunRecord:
+              form: dict[str, Any] | None = None, caption: str = "", pictures: dict[str, str | None] | None = None,
+              brushed: bool = False) -> RunRecord:
         """A record for a new run in `folder`, keeping the photo (already reduced to the output size) as a file."""
         content.save(folder / "photo.png")
-        return cls(folder=folder, seed=seed, recipe=recipe, form=form or {}, caption=caption)
+        return cls(folder=folder, seed=seed, recipe=recipe, form=form or {}, caption=caption,
+                   pictures=pictures or {}, brushed=brushed)
 
     def __getstate__(self) -> dict[str, Any]:
         """Everything but the lock, which cannot be pickled (ZeroGPU pickles the record at every update)."""
@@ -88,14 +100,25 @@ class RunRecord:
     def add(self, progress: nst.Progress) -> None:
         """Remember the latest step and its losses (on a log scale, where all terms fit one chart).
 
-        Every term gets a row at every step, empty where its loss is zero: the
-        chart takes its colours from the terms in the first rows it sees.
+        Every term gets a row at every step, empty where its loss is zero or
+        negligible beside the total: the chart takes its colours from the
+        terms in the first rows it sees.
         """
         self.last = progress
+        total = progress.losses.get("total", 0.0)
+        floor = NEGLIGIBLE * total if math.isfinite(total) else 0.0
         for term in LOSS_COLORS:
             value = progress.losses.get(term, 0.0)
-            shown = math.log10(value) if value > 0 and math.isfinite(value) else None
+            shown = math.log10(value) if value > max(floor, 0.0) and math.isfinite(value) else None
             self.loss_rows.append({"step": progress.step, "term": term, "loss": shown})
+
+    def add_clip_step(self, frame: int, progress: nst.Progress) -> None:
+        """A step of a clip's `frame` (0-based): the chart shows the current frame's losses, each frame from its
+        first step (every frame's steps count from 1)."""
+        if frame != self.losses_frame:
+            self.loss_rows.clear()
+            self.losses_frame = frame
+        self.add(progress)
 
     def add_frame(self, progress: nst.Progress) -> Path:
         """Write a shown image as the run's newest frame; its file, which the page shows.
@@ -152,6 +175,17 @@ class RunRecord:
     def plot(self) -> pd.DataFrame | None:
         """The losses so far; None until there are some (an empty table leaves Gradio's chart blank)."""
         return pd.DataFrame(self.loss_rows) if self.loss_rows else None
+
+    def chart(self) -> dict[str, Any] | Unchanged:
+        """The loss chart's update: the losses so far, labelled with whose they are (a clip's current frame's).
+
+        Left as it is until there are losses: emptied, Gradio's chart throws
+        in the browser at its next resize (6.31).
+        """
+        if not self.loss_rows:
+            return UNCHANGED
+        label = LOSS_LABEL if self.video is None else f"Losses of frame {self.losses_frame + 1} (log scale)"
+        return gr.update(value=self.plot(), label=label)
 
     def downloads(self) -> tuple[str, str] | None:
         """Write the full-quality PNG (with its recipe) and the progress animation; None before the first image."""
