@@ -12,7 +12,7 @@ import pytest
 import nst
 import web.limits
 from nst.io.clip_reader import open_clip
-from web.costs import estimate
+from web.costs import estimate, offers
 from web.costs.pace import Pace
 from web.form.fit import first_seconds
 
@@ -125,3 +125,15 @@ def test_a_slider_with_nothing_to_offer_still_reaches_a_step(url, slow_server):
     shown, slider, button = event(url, "show_offer", "vgg19", 64, 1000, True)
     assert slider["maximum"] == 96 and slider["info"].startswith("Even 64 px at 1000 steps would not finish")
     assert "choose fewer steps" in shown and button["visible"] is False
+
+
+def test_a_gpu_server_offers_what_it_finishes_there(monkeypatch):
+    """Before its first run a GPU server starts from the H200's measured pace, not the CPU's: it offers the GPU's
+    4096 px (the CPU's prior would have offered less than a CPU's 2048)."""
+    monkeypatch.setattr(estimate, "PACE", Pace())
+    monkeypatch.setattr(estimate, "ON_GPU", True)
+    monkeypatch.setattr(web.limits, "MAX_SIZE", web.limits.GPU_MAX_SIZE)
+    assert offers.largest_size(nst.Settings(size=512, steps=26)) == web.limits.GPU_MAX_SIZE
+    assert estimate.pace_basis("vgg19").startswith("as measured on an H200 GPU")
+    clip = offers.nominal_clip(web.limits.GPU_CLIP_SECONDS, web.limits.GPU_CLIP_SIDE)
+    assert offers.clip_fit(nst.Settings(size=web.limits.GPU_CLIP_SIDE, steps=26), clip).fits

@@ -146,8 +146,8 @@ def caps_text(settings: nst.Settings) -> str:
     if longest > 0:
         return (
             f"Clips up to **{longest:g} s** here (at {settings.size} px, {NOMINAL_FPS} fps): a longer one would not "
-            f"finish within the {deadline_text()} a run may take on this server; of one up to {cap:g} s the page "
-            f"offers the start. Clips are {frames}"
+            f"finish within the {deadline_text()} a run may take on this server. The page takes clips up to "
+            f"{cap:g} s and offers the start of a longer one. Clips are {frames}"
         )
     return (
         f"At {settings.size} px not even a short clip would finish within the {deadline_text()} a run may take "
